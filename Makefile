@@ -1,0 +1,40 @@
+# Lockwork: the two commands of the README are `make demo` and `make test`.
+# Both create .venv and install what they need on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint unit setup clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Run the demo: server on SQLite with demo data on http://$(HOST):$(PORT)
+demo: $(STAMP)
+	$(BIN)/lockwork-server migrate
+	$(BIN)/lockwork-server demo-data
+	$(BIN)/lockwork-server serve --host $(HOST) --port $(PORT)
+
+## Run every check and test (SQLite, and PostgreSQL when reachable; required with CI=true)
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
