@@ -1,0 +1,1 @@
+"""Lockwork server: the work-order system for Bluetooth door locks in Nordic home care."""

@@ -1,0 +1,1 @@
+"""The working-day calendar (public holidays of Sweden and Norway plus configurable eves)."""

@@ -1,0 +1,319 @@
+"""The order life cycle: one table of transitions with guards (DESIGN.md, "Order life cycle").
+
+Pure: no I/O and no clock; "today" comes in the context. The API, the sync push handler and the
+background jobs all move orders through :func:`transition`, so a rule lives in one place.
+
+Paths (seeds 000 and 002)::
+
+    draft -> ordered -> contacting -> scheduled -> ready_for_execution -> in_progress -> done
+    scheduled -> ready_to_print -> awaiting_response -> (reply "OK") ready_for_execution
+                                                     -> (other/none) manual_followup
+    manual_followup -> ready_for_execution (confirmed by phone) | scheduled (a new time)
+    any open status but draft -> on_hold -> back to the status it was held from
+    any open status -> cancelled
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from server.errors import TransitionRefused
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    ORDERED = "ordered"
+    CONTACTING = "contacting"
+    SCHEDULED = "scheduled"
+    READY_TO_PRINT = "ready_to_print"
+    AWAITING_RESPONSE = "awaiting_response"
+    MANUAL_FOLLOWUP = "manual_followup"
+    READY_FOR_EXECUTION = "ready_for_execution"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+CLOSED_STATUSES: frozenset[OrderStatus] = frozenset({OrderStatus.DONE, OrderStatus.CANCELLED})
+OPEN_STATUSES: frozenset[OrderStatus] = frozenset(OrderStatus) - CLOSED_STATUSES
+# A draft has not been ordered yet, so there is nothing to wait for: it is edited or cancelled.
+HOLDABLE_STATUSES: frozenset[OrderStatus] = OPEN_STATUSES - {
+    OrderStatus.ON_HOLD,
+    OrderStatus.DRAFT,
+}
+
+
+class OrderKind(StrEnum):
+    INSTALLATION = "installation"
+    SERVICE = "service"
+    BATTERY = "battery"
+    REMOVAL = "removal"
+    INSPECTION = "inspection"
+
+
+# Jobs that leave a working lock behind must prove it with a reading signed by the lock.
+KINDS_NEEDING_LOCK_EVIDENCE: frozenset[OrderKind] = frozenset(
+    {OrderKind.INSTALLATION, OrderKind.SERVICE, OrderKind.BATTERY}
+)
+
+
+class Action(StrEnum):
+    PLACE = "place"
+    START_CONTACTING = "start_contacting"
+    SCHEDULE = "schedule"
+    CONFIRM = "confirm"
+    LOCK_APPOINTMENT = "lock_appointment"
+    PRINT_LETTER = "print_letter"
+    RECORD_REPLY = "record_reply"
+    FOLLOW_UP_MANUALLY = "follow_up_manually"
+    START = "start"
+    COMPLETE = "complete"
+    PUT_ON_HOLD = "put_on_hold"
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransitionContext:
+    """What the guards may look at; the caller fills in what the action needs."""
+
+    kind: OrderKind
+    today: date
+    planned_start: datetime | None = None
+    hold_until: date | None = None
+    held_from: OrderStatus | None = None
+    reply_text: str | None = None
+    reason: str | None = None
+    has_completion_report: bool = False
+    has_verified_lock_report: bool = False
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    status: OrderStatus
+    # True when an order closed without a verified lock report; the audit trail flags it.
+    lock_evidence_overridden: bool = False
+
+
+Guard = Callable[[TransitionContext], None]
+"""Raises :class:`TransitionRefused` when the context does not allow the move."""
+
+Chooser = Callable[[TransitionContext], OrderStatus]
+"""Picks the target when a move has more than one possible outcome."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the table: where a move may lead and what it needs."""
+
+    targets: frozenset[OrderStatus]
+    guards: tuple[Guard, ...] = ()
+    choose: Chooser | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Guards
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def _needs_planned_start(ctx: TransitionContext) -> None:
+    if ctx.planned_start is None:
+        raise TransitionRefused(
+            "Scheduling needs a planned start (date and time agreed or proposed). "
+            "Pick a time in the calendar and try again.",
+            code="planned_start_missing",
+        )
+
+
+def _needs_hold_until(ctx: TransitionContext) -> None:
+    if ctx.hold_until is None:
+        raise TransitionRefused(
+            "Putting an order on hold needs an approximate date when the customer is back. "
+            "Give a date and try again.",
+            code="hold_until_missing",
+        )
+    if ctx.hold_until < ctx.today:
+        raise TransitionRefused(
+            f"The hold date {ctx.hold_until.isoformat()} is in the past. "
+            f"Give today ({ctx.today.isoformat()}) or a later date.",
+            code="hold_until_in_past",
+        )
+
+
+def _needs_valid_held_from(ctx: TransitionContext) -> None:
+    if ctx.held_from not in HOLDABLE_STATUSES:
+        shown = ctx.held_from.value if ctx.held_from is not None else "unknown"
+        raise TransitionRefused(
+            f"This order cannot be resumed: the status it was held from is {shown!r}. "
+            "Schedule it anew or cancel it instead.",
+            code="held_from_invalid",
+        )
+
+
+def _needs_reason(ctx: TransitionContext) -> None:
+    if _blank(ctx.reason):
+        raise TransitionRefused(
+            "Cancelling an order needs a reason (for example: the customer moved, or the "
+            "fault was in the lock case). Write a reason and try again.",
+            code="reason_missing",
+        )
+
+
+def _needs_completion_report(ctx: TransitionContext) -> None:
+    if not ctx.has_completion_report:
+        raise TransitionRefused(
+            "Completion needs a completion report: what was done, materials and time spent. "
+            "Fill in the report and try again.",
+            code="completion_report_missing",
+        )
+
+
+def _needs_lock_evidence(ctx: TransitionContext) -> None:
+    if (
+        ctx.kind in KINDS_NEEDING_LOCK_EVIDENCE
+        and not ctx.has_verified_lock_report
+        and _blank(ctx.override_reason)
+    ):
+        raise TransitionRefused(
+            "Completion needs a lock report verified by the lock (battery read, new lock "
+            "paired). Connect the gateway to the lock, or give an override reason.",
+            code="lock_evidence_missing",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosers
+
+
+def _is_ok_reply(text: str | None) -> bool:
+    # Seed 002: only the exact text "OK" confirms; "Ok!!" or "Det er greit" go to a person.
+    # Surrounding whitespace and letter case are not meaningful in an SMS reply.
+    return text is not None and text.strip().casefold() == "ok"
+
+
+def _after_reply(ctx: TransitionContext) -> OrderStatus:
+    if _is_ok_reply(ctx.reply_text):
+        return OrderStatus.READY_FOR_EXECUTION
+    return OrderStatus.MANUAL_FOLLOWUP
+
+
+def _held_from(ctx: TransitionContext) -> OrderStatus:
+    assert ctx.held_from is not None  # _needs_valid_held_from ran first
+    return ctx.held_from
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+def _to(status: OrderStatus, *guards: Guard) -> Rule:
+    return Rule(targets=frozenset({status}), guards=guards)
+
+
+TRANSITIONS: dict[tuple[OrderStatus, Action], Rule] = {
+    (OrderStatus.DRAFT, Action.PLACE): _to(OrderStatus.ORDERED),
+    (OrderStatus.ORDERED, Action.START_CONTACTING): _to(OrderStatus.CONTACTING),
+    **{
+        (source, Action.SCHEDULE): _to(OrderStatus.SCHEDULED, _needs_planned_start)
+        for source in (
+            OrderStatus.ORDERED,
+            OrderStatus.CONTACTING,
+            OrderStatus.SCHEDULED,
+            OrderStatus.MANUAL_FOLLOWUP,
+        )
+    },
+    (OrderStatus.SCHEDULED, Action.CONFIRM): _to(OrderStatus.READY_FOR_EXECUTION),
+    (OrderStatus.MANUAL_FOLLOWUP, Action.CONFIRM): _to(OrderStatus.READY_FOR_EXECUTION),
+    (OrderStatus.SCHEDULED, Action.LOCK_APPOINTMENT): _to(OrderStatus.READY_TO_PRINT),
+    (OrderStatus.READY_TO_PRINT, Action.PRINT_LETTER): _to(OrderStatus.AWAITING_RESPONSE),
+    (OrderStatus.AWAITING_RESPONSE, Action.RECORD_REPLY): Rule(
+        targets=frozenset({OrderStatus.READY_FOR_EXECUTION, OrderStatus.MANUAL_FOLLOWUP}),
+        choose=_after_reply,
+    ),
+    (OrderStatus.AWAITING_RESPONSE, Action.FOLLOW_UP_MANUALLY): _to(OrderStatus.MANUAL_FOLLOWUP),
+    (OrderStatus.READY_FOR_EXECUTION, Action.START): _to(OrderStatus.IN_PROGRESS),
+    (OrderStatus.IN_PROGRESS, Action.COMPLETE): _to(
+        OrderStatus.DONE, _needs_completion_report, _needs_lock_evidence
+    ),
+    **{
+        (source, Action.PUT_ON_HOLD): _to(OrderStatus.ON_HOLD, _needs_hold_until)
+        for source in HOLDABLE_STATUSES
+    },
+    (OrderStatus.ON_HOLD, Action.RESUME): Rule(
+        targets=HOLDABLE_STATUSES, guards=(_needs_valid_held_from,), choose=_held_from
+    ),
+    **{
+        (source, Action.CANCEL): _to(OrderStatus.CANCELLED, _needs_reason)
+        for source in OPEN_STATUSES
+    },
+}
+
+# A row with several outcomes must say how to pick one; catch a bad edit at import time.
+assert all((len(rule.targets) > 1) == (rule.choose is not None) for rule in TRANSITIONS.values())
+assert not any(source in CLOSED_STATUSES for source, _ in TRANSITIONS)
+
+
+# How each action reads in "a <status> order cannot <phrase>".
+_ACTION_PHRASES: Mapping[Action, str] = {
+    Action.PLACE: "be placed",
+    Action.START_CONTACTING: "move to contacting",
+    Action.SCHEDULE: "be scheduled",
+    Action.CONFIRM: "be confirmed",
+    Action.LOCK_APPOINTMENT: "have its appointment locked",
+    Action.PRINT_LETTER: "have its booking letter printed",
+    Action.RECORD_REPLY: "take a customer reply",
+    Action.FOLLOW_UP_MANUALLY: "be moved to manual follow-up",
+    Action.START: "be started",
+    Action.COMPLETE: "be completed",
+    Action.PUT_ON_HOLD: "be put on hold",
+    Action.RESUME: "be resumed",
+    Action.CANCEL: "be cancelled",
+}
+
+
+def allowed_actions(current: OrderStatus) -> frozenset[Action]:
+    """The actions the table offers from ``current``, before any guard looks at the context."""
+    return frozenset(action for source, action in TRANSITIONS if source is current)
+
+
+def _not_allowed(current: OrderStatus, action: Action) -> TransitionRefused:
+    label = current.value.replace("_", " ")
+    article = "an" if label[0] in "aeiou" else "a"
+    message = (
+        f"This order is '{current.value}'; {article} {label} order cannot "
+        f"{_ACTION_PHRASES[action]}."
+    )
+    if current in CLOSED_STATUSES:
+        message += " Done and cancelled orders are closed; place a new order if needed."
+    else:
+        possible = ", ".join(sorted(a.value.replace("_", " ") for a in allowed_actions(current)))
+        message += f" Possible now: {possible}."
+    return TransitionRefused(message, code="transition_not_allowed")
+
+
+def transition(current: OrderStatus, action: Action, ctx: TransitionContext) -> TransitionResult:
+    """Move an order with ``action``, or raise :class:`TransitionRefused` saying why not."""
+    rule = TRANSITIONS.get((current, action))
+    if rule is None:
+        raise _not_allowed(current, action)
+    for guard in rule.guards:
+        guard(ctx)
+    if rule.choose is None:
+        (target,) = rule.targets
+    else:
+        target = rule.choose(ctx)
+        assert target in rule.targets
+    overridden = (
+        action is Action.COMPLETE
+        and ctx.kind in KINDS_NEEDING_LOCK_EVIDENCE
+        and not ctx.has_verified_lock_report
+    )
+    return TransitionResult(status=target, lock_evidence_overridden=overridden)
