@@ -1,0 +1,1 @@
+"""Organisations, users, login sessions, device tokens and the access rules."""

@@ -1,0 +1,1 @@
+"""Customers (the residents whose doors have the locks) and their contacts."""

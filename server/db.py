@@ -1,0 +1,202 @@
+"""The database engine: chosen from the settings, checked, migrated and bound to every table.
+
+SQLite (one file, WAL) is the embedded default; PostgreSQL is for several server instances.
+Piccolo finds its engine through ``server.piccolo_conf``; ``bind_engine`` points that module
+and every table at the engine the running app was configured with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import Finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from server.errors import DatabaseUnavailable
+
+# Piccolo locates its configuration module through this variable (its CLI and migrations).
+os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
+
+logger = logging.getLogger(__name__)
+
+# How long a SQLite writer waits for another writer's lock before giving up: long enough to
+# ride out a burst of sync pushes, short enough that a wedged writer surfaces as an error.
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+# A start-up probe that hangs (firewalled PostgreSQL) must not hang the start for ever.
+CONNECT_TIMEOUT_SECONDS = 5.0
+POSTGRES_POOL_MAX_SIZE = 10
+
+
+class _DurableSQLiteConnection(sqlite3.Connection):
+    """Every connection Piccolo opens gets the same pragmas.
+
+    ``synchronous=FULL`` in WAL mode: a commit is on disk (fsync) before it is acknowledged, so
+    an acknowledged sync mutation survives a power cut. ``foreign_keys`` is set by Piccolo.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        self.execute("PRAGMA synchronous = FULL")
+
+
+def engine_from_url(url: str) -> Engine[Any]:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if not path:
+            raise DatabaseUnavailable("LOCKWORK_DATABASE_URL=sqlite:/// needs a file path.")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=path, factory=_DurableSQLiteConnection)
+    if parts.scheme in {"postgresql", "postgres"}:
+        return PostgresEngine(config={"dsn": url, "timeout": CONNECT_TIMEOUT_SECONDS})
+    raise DatabaseUnavailable(f"Unsupported database URL scheme '{parts.scheme}'.")
+
+
+def engine_kind(engine: Engine[Any]) -> str:
+    return "postgresql" if isinstance(engine, PostgresEngine) else "sqlite"
+
+
+def _describe(url: str) -> str:
+    """The URL without a password, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
+
+
+def app_registry() -> Any:
+    return Finder().get_app_registry()
+
+
+def all_tables() -> list[Any]:
+    tables: list[Any] = [Migration]
+    for app_config in app_registry().app_configs.values():
+        tables.extend(app_config.table_classes)
+    return tables
+
+
+def bind_engine(engine: Engine[Any]) -> None:
+    """Point Piccolo's configuration module and every table at ``engine``."""
+    from server import piccolo_conf
+
+    piccolo_conf.DB = engine
+    for table in all_tables():
+        table._meta.db = engine
+
+
+async def check_connection(engine: Engine[Any], url: str) -> None:
+    """Fail the start with a message that says what to fix when the database is unreachable."""
+    try:
+        if isinstance(engine, PostgresEngine):
+            await asyncio.wait_for(
+                engine.start_connection_pool(max_size=POSTGRES_POOL_MAX_SIZE),
+                CONNECT_TIMEOUT_SECONDS + 1,
+            )
+            await engine._run_in_pool("SELECT 1")
+        else:
+            await engine._run_in_new_connection("PRAGMA journal_mode = WAL")  # type: ignore[attr-defined]
+    except Exception as exc:
+        hint = (
+            "Check that PostgreSQL is running and accepts connections, and that the user, "
+            "password and database in LOCKWORK_DATABASE_URL are right."
+            if isinstance(engine, PostgresEngine)
+            else "Check that the folder exists and is writable, and that the file is a "
+            "SQLite database."
+        )
+        raise DatabaseUnavailable(
+            f"Cannot reach the database at {_describe(url)}: {exc}. {hint}"
+        ) from exc
+
+
+async def close_engine(engine: Engine[Any]) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool:
+        await engine.close_connection_pool()
+
+
+def write_transaction(engine: Engine[Any]) -> Any:
+    """A transaction that takes the write lock at its start on SQLite.
+
+    A deferred SQLite transaction that reads and then writes can fail with SQLITE_BUSY without
+    waiting (lock upgrade deadlock); ``BEGIN IMMEDIATE`` queues writers behind the busy timeout.
+    """
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    applied: int
+    pending: int
+
+    @property
+    def state(self) -> str:
+        return "current" if self.pending == 0 else "pending"
+
+
+async def migration_state() -> MigrationState:
+    manager = BaseMigrationManager()
+    await manager.create_migration_table()
+    applied = pending = 0
+    for app_name in manager.get_sorted_app_names():
+        app_config = manager.get_app_config(app_name)
+        available = set(
+            manager.get_migration_ids(
+                manager.get_migration_modules(app_config.resolved_migrations_folder_path)
+            )
+        )
+        ran = set(await Migration.get_migrations_which_ran(app_name=app_name))
+        applied += len(available & ran)
+        pending += len(available - ran)
+    return MigrationState(applied=applied, pending=pending)
+
+
+async def migrate() -> MigrationState:
+    """Apply every pending migration, app by app in dependency order."""
+    manager = BaseMigrationManager()
+    for app_name in manager.get_sorted_app_names():
+        # Piccolo prints its progress; keep it off the server's stdout.
+        with contextlib.redirect_stdout(_LogWriter()):
+            result = await ForwardsMigrationManager(app_name=app_name).run()
+        if not result.success:
+            raise DatabaseUnavailable(f"Migration of '{app_name}' failed: {result.message}")
+    return await migration_state()
+
+
+class _LogWriter:
+    def write(self, text: str) -> int:
+        if text.strip():
+            logger.info("migration: %s", text.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[Engine[Any]]:
+    """Open, check, bind and finally close the engine for ``url``."""
+    engine = engine_from_url(url)
+    await check_connection(engine, url)
+    bind_engine(engine)
+    try:
+        yield engine
+    finally:
+        await close_engine(engine)

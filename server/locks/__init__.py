@@ -1,0 +1,1 @@
+"""Locks: the Bluetooth lock units installed at customers' doors."""
