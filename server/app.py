@@ -1,0 +1,116 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from litestar import Litestar, MediaType, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from server import db
+from server.accounts.routes import (
+    AuthController,
+    DeviceController,
+    OrganisationController,
+    UserController,
+)
+from server.accounts.service import AccountService
+from server.calendar.working_days import WorkingDayCalendar
+from server.clock import Clock
+from server.customers.routes import CustomerController
+from server.http_errors import EXCEPTION_HANDLERS
+from server.locks.routes import LockController
+from server.orders.routes import OrderController
+from server.secrets_box import SecretBox
+from server.settings import Settings, load_settings
+from server.web import Services, provide_services, refuse_nul_characters, services_from
+
+logger = logging.getLogger(__name__)
+
+try:
+    APP_VERSION = version("lockwork")
+except PackageNotFoundError:  # running from a source tree without an install
+    APP_VERSION = "0.0.0"
+
+
+@get("/api/health", tags=["system"])
+async def health(state: State) -> Response[dict[str, Any]]:
+    """Liveness and readiness: the database answers and its migrations are current."""
+    services = services_from(state)
+    body: dict[str, Any] = {
+        "status": "ok",
+        "database": db.engine_kind(services.engine),
+        "version": APP_VERSION,
+    }
+    try:
+        migrations = await db.migration_state()
+    except Exception:
+        logger.exception("Health check could not reach the database")
+        body.update(status="unavailable", migrations=None)
+        return Response(body, status_code=503)
+    body["migrations"] = {
+        "state": migrations.state,
+        "applied": migrations.applied,
+        "pending": migrations.pending,
+    }
+    return Response(body, status_code=200 if migrations.pending == 0 else 503)
+
+
+@get("/", media_type=MediaType.HTML, include_in_schema=False)
+async def landing() -> str:
+    return (
+        "<!doctype html><html lang='sv'><meta charset='utf-8'><title>Lockwork</title>"
+        "<body><h1>Lockwork</h1><p>Servern är igång. API: <a href='/schema'>/schema</a>, "
+        "hälsa: <a href='/api/health'>/api/health</a>.</p></body></html>"
+    )
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
+    """Build the app. The database is opened, checked and migrated in the lifespan."""
+    settings = settings or load_settings()
+    clock = clock or Clock()
+    box = SecretBox(settings.secret_key)
+    url = settings.resolved_database_url
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with db.connected(url) as engine:
+            if settings.migrate_on_start:
+                await db.migrate()
+            app.state["services"] = Services(
+                settings=settings,
+                clock=clock,
+                box=box,
+                calendar=WorkingDayCalendar(
+                    country=settings.country, extra_non_working=settings.non_working_eve_names
+                ),
+                accounts=AccountService(settings, box, clock),
+                engine=engine,
+            )
+            yield
+
+    return Litestar(
+        route_handlers=[
+            health,
+            landing,
+            AuthController,
+            OrganisationController,
+            UserController,
+            DeviceController,
+            CustomerController,
+            LockController,
+            OrderController,
+        ],
+        dependencies={"services": Provide(provide_services)},
+        before_request=refuse_nul_characters,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(title="Lockwork", version=APP_VERSION, path="/schema"),
+        debug=False,
+    )

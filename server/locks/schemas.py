@@ -1,0 +1,31 @@
+"""Wire types of the locks area."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+
+class LockIn(msgspec.Struct, kw_only=True):
+    serial: Annotated[str, msgspec.Meta(min_length=4, max_length=40, pattern=r"^[A-Z0-9-]+$")]
+    model: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    kind: Literal["door", "entrance"] = "door"
+    customer_id: UUID | None = None
+
+
+class LockOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    serial: str
+    model: str
+    kind: str
+    firmware: str
+    state: str
+    battery_percent: int | None
+    battery_millivolts: int | None
+    battery_verified_at: datetime | None
+    last_seen_at: datetime | None
+    customer_id: UUID | None
+    installed_at: datetime | None

@@ -1,0 +1,164 @@
+"""Wire types of the orders area."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+from server.accounts.schemas import Email, Phone
+
+KindName = Literal["installation", "service", "battery", "removal", "inspection"]
+ActionName = Literal[
+    "place",
+    "start_contacting",
+    "schedule",
+    "confirm",
+    "lock_appointment",
+    "print_letter",
+    "record_reply",
+    "follow_up_manually",
+    "start",
+    "complete",
+    "put_on_hold",
+    "resume",
+    "cancel",
+]
+Text2000 = Annotated[str, msgspec.Meta(max_length=2000)]
+Text500 = Annotated[str, msgspec.Meta(max_length=500)]
+AnswerKey = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+AnswerValue = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+
+
+class OrderIn(msgspec.Struct, kw_only=True):
+    kind: KindName
+    customer_id: UUID
+    lock_id: UUID | None = None
+    checklist: Annotated[dict[AnswerKey, AnswerValue], msgspec.Meta(max_length=20)] = {}
+    description: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    customer_best_times: Text500 = ""
+    provider_best_times: Text500 = ""
+    feedback_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    feedback_email: Email = ""
+    feedback_phone: Phone = ""
+    draft: bool = False
+
+
+class MaterialIn(msgspec.Struct, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+
+
+class CompletionIn(msgspec.Struct, kw_only=True):
+    work_done: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    minutes_spent: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
+    battery_replaced: bool = False
+    lock_replaced: bool = False
+    materials: Annotated[list[MaterialIn], msgspec.Meta(max_length=50)] = []
+    visit_on: date | None = None
+
+
+class TransitionIn(msgspec.Struct, kw_only=True):
+    action: ActionName
+    expected_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    planned_start: datetime | None = None
+    estimate_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] | None = None
+    hold_until: date | None = None
+    reply_text: Text500 | None = None
+    reason: Text2000 | None = None
+    completion: CompletionIn | None = None
+    override_reason: Text2000 | None = None
+
+
+class ContactAttemptIn(msgspec.Struct, kw_only=True):
+    to_whom: Literal["customer", "relative", "provider", "other"]
+    outcome: Literal["reached", "no_answer", "busy", "wrong_number", "voicemail"]
+    contact_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    phone: Phone = ""
+    note: Text2000 = ""
+    at: datetime | None = None
+
+
+class ContactAttemptOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    order_id: UUID
+    at: datetime
+    made_by_id: UUID
+    to_whom: str
+    contact_name: str
+    phone: str
+    outcome: str
+    note: str
+
+
+class AssignmentIn(msgspec.Struct, kw_only=True):
+    fitter_id: UUID | None
+    expected_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class OrderEventOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    at: datetime
+    actor_id: UUID | None
+    actor_name: str
+    device: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    changes: dict[str, object]
+    flagged: bool
+    note: str
+
+
+class CompletionOut(msgspec.Struct, kw_only=True):
+    reported_by_id: UUID
+    reported_at: datetime
+    visit_on: date
+    work_done: str
+    battery_replaced: bool
+    lock_replaced: bool
+    materials: list[dict[str, object]]
+    minutes_spent: int
+    late: bool
+    lock_evidence_overridden: bool
+    override_reason: str
+
+
+class OrderOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    reference: str
+    kind: str
+    status: str
+    held_from: str | None
+    customer_id: UUID
+    customer_name: str
+    customer_address: str
+    lock_id: UUID | None
+    ordering_organisation_id: UUID
+    ordered_by_id: UUID
+    performing_organisation_id: UUID | None
+    feedback_name: str
+    feedback_email: str
+    feedback_phone: str
+    customer_best_times: str
+    provider_best_times: str
+    checklist: dict[str, str]
+    description: str
+    assigned_fitter_id: UUID | None
+    planned_start: datetime | None
+    estimate_minutes: int | None
+    ordered_at: datetime | None
+    due_on: date | None
+    escalation_check_on: date | None
+    escalation_level: int
+    hold_until: date | None
+    visit_on: date | None
+    report_deadline: date | None
+    completed_at: datetime | None
+    cancel_reason: str
+    overdue: bool
+    version: int
+    allowed_actions: list[str]
+    completion: CompletionOut | None = None

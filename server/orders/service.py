@@ -1,0 +1,551 @@
+"""Order use cases: each a transaction that checks access, runs the state machine and writes
+the audit trail (OrderEvent). The HTTP routes and, later, the sync push handler both call
+these, so the same rules hold whichever way a change arrives.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from server.accounts import permissions as perm
+from server.accounts.permissions import OrderFacts, Principal, Role
+from server.accounts.tables import Organisation, User
+from server.customers.tables import Customer
+from server.db import write_transaction
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.locks.tables import Lock
+from server.orders import checklist as checklist_rules
+from server.orders import sla
+from server.orders.lifecycle import (
+    OPEN_STATUSES,
+    Action,
+    OrderKind,
+    OrderStatus,
+    TransitionContext,
+    allowed_actions,
+    transition,
+)
+from server.orders.schemas import AssignmentIn, ContactAttemptIn, OrderIn, TransitionIn
+from server.orders.tables import CompletionReport, ContactAttempt, OrderEvent, WorkOrder
+from server.scopes import has_visible_order, order_scope
+from server.web import Services, found
+
+# Letters and digits that cannot be mistaken for one another when read out on the phone.
+REFERENCE_ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"
+REFERENCE_LENGTH = 6
+# Kinds that need an existing lock at the customer (an installation brings its own).
+KINDS_ON_EXISTING_LOCK = frozenset(
+    {OrderKind.SERVICE, OrderKind.BATTERY, OrderKind.REMOVAL, OrderKind.INSPECTION}
+)
+
+
+def new_reference() -> str:
+    return "LW-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def facts(row: dict[str, Any]) -> OrderFacts:
+    def text(value: Any) -> str | None:
+        return str(value) if value is not None else None
+
+    return OrderFacts(
+        ordering_organisation_id=str(row["ordering_organisation"]),
+        performing_organisation_id=text(row["performing_organisation"]),
+        assigned_fitter_id=text(row["assigned_fitter"]),
+    )
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: list[str] | None = None
+    kind: str | None = None
+    customer_id: UUID | None = None
+    fitter_id: UUID | None = None
+    escalated: bool | None = None
+    overdue: bool | None = None
+    reference: str | None = None
+
+
+ORDER_SELECT = (
+    *WorkOrder.all_columns(),
+    WorkOrder.customer.name.as_alias("customer_name"),
+    WorkOrder.customer.street_address.as_alias("customer_street"),
+    WorkOrder.customer.city.as_alias("customer_city"),
+)
+
+
+class OrderService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # -- reading -----------------------------------------------------------------------------
+    async def visible(self, principal: Principal, order_id: UUID) -> dict[str, Any]:
+        row = (
+            await WorkOrder.select(*ORDER_SELECT)
+            .where(WorkOrder.id == order_id)
+            .output(load_json=True)
+            .first()
+        )
+        if not row or not perm.can_see_order(principal, facts(row)):
+            raise NotFound("No such order.")
+        return row
+
+    def _conditions(self, principal: Principal, filters: OrderFilters) -> list[Any]:
+        conditions = [c for c in [order_scope(principal)] if c is not None]
+        if filters.status:
+            conditions.append(WorkOrder.status.is_in(list(filters.status)))
+        if filters.kind:
+            conditions.append(WorkOrder.kind == filters.kind)
+        if filters.customer_id:
+            conditions.append(WorkOrder.customer == filters.customer_id)
+        if filters.fitter_id:
+            conditions.append(WorkOrder.assigned_fitter == filters.fitter_id)
+        if filters.escalated is not None:
+            conditions.append(
+                WorkOrder.escalation_level > 0
+                if filters.escalated
+                else WorkOrder.escalation_level == 0
+            )
+        if filters.overdue is not None:
+            today = self.s.clock.today()
+            late = WorkOrder.status.is_in([s.value for s in OPEN_STATUSES]) & (
+                WorkOrder.due_on < today
+            )
+            if filters.overdue:
+                conditions.append(late)
+            else:
+                conditions.append(
+                    WorkOrder.status.not_in([s.value for s in OPEN_STATUSES])
+                    | WorkOrder.due_on.is_null()
+                    | (WorkOrder.due_on >= today)
+                )
+        if filters.reference:
+            conditions.append(WorkOrder.reference == filters.reference.upper())
+        return conditions
+
+    async def list_orders(
+        self, principal: Principal, filters: OrderFilters, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        conditions = self._conditions(principal, filters)
+        rows = (
+            await WorkOrder.select(*ORDER_SELECT)
+            .where(*conditions)
+            .order_by(WorkOrder.escalation_level, ascending=False)
+            .order_by(WorkOrder.created_at)
+            .limit(limit)
+            .offset(offset)
+            .output(load_json=True)
+        )
+        return await WorkOrder.count().where(*conditions), rows
+
+    def is_overdue(self, row: dict[str, Any]) -> bool:
+        return bool(
+            row["due_on"]
+            and row["status"] in {s.value for s in OPEN_STATUSES}
+            and row["due_on"] < self.s.clock.today()
+        )
+
+    def allowed_for(self, principal: Principal, row: dict[str, Any]) -> list[str]:
+        order = facts(row)
+        return sorted(
+            a.value
+            for a in allowed_actions(OrderStatus(row["status"]))
+            if perm.can_transition(principal, order, a)
+        )
+
+    async def completion(self, order_id: Any) -> dict[str, Any] | None:
+        return (
+            await CompletionReport.select()
+            .where(CompletionReport.order == order_id)
+            .output(load_json=True)
+            .first()
+        )
+
+    # -- writing -----------------------------------------------------------------------------
+    async def _event(
+        self,
+        order_id: Any,
+        principal: Principal | None,
+        action: str,
+        from_status: str | None,
+        to_status: str | None,
+        changes: dict[str, Any] | None = None,
+        *,
+        flagged: bool = False,
+        note: str = "",
+    ) -> None:
+        await OrderEvent.insert(
+            OrderEvent(
+                order=order_id,
+                at=self.s.clock.now(),
+                actor=principal.user_id if principal else None,
+                actor_name=principal.name if principal else "system",
+                device=principal.device if principal else "",
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                changes=changes or {},
+                flagged=flagged,
+                note=note,
+            )
+        )
+
+    async def create(self, principal: Principal, data: OrderIn) -> UUID:
+        customer = (
+            await Customer.select(Customer.id, Customer.provider)
+            .where(Customer.id == data.customer_id)
+            .first()
+        )
+        if not customer or not perm.can_see_customer(
+            principal,
+            str(customer["provider"]),
+            via_visible_order=await has_visible_order(principal, customer_id=data.customer_id),
+        ):
+            raise ValidationFailed(
+                "No such customer. Choose one of your organisation's customers.",
+                field="customer_id",
+            )
+        provider_id = str(customer["provider"])
+        if not perm.can_order_for(principal, provider_id):
+            raise Forbidden(
+                "Only the customer's home-care provider can order jobs for this customer."
+            )
+        kind = OrderKind(data.kind)
+        answers = (
+            checklist_rules.validate_checklist(kind, data.checklist)
+            if checklist_rules.checklist_required(kind)
+            else {}
+        )
+        lock_id = await self._lock_for(kind, data.customer_id, data.lock_id)
+        if lock_id is not None:
+            existing = (
+                await WorkOrder.select(WorkOrder.reference)
+                .where(
+                    (WorkOrder.lock == lock_id)
+                    & (WorkOrder.kind == kind.value)
+                    & WorkOrder.status.is_in([s.value for s in OPEN_STATUSES])
+                )
+                .first()
+            )
+            if existing:
+                raise Conflict(
+                    f"This lock already has an open {kind.value} order ({existing['reference']}). "
+                    "Add what you know to that order instead of placing a new one.",
+                    code="order_exists",
+                )
+        provider = (
+            await Organisation.select(Organisation.contractor)
+            .where(Organisation.id == provider_id)
+            .first()
+        )
+        if provider is None or provider["contractor"] is None:
+            raise ValidationFailed(
+                "Your organisation has no fitters' company set up to do its jobs. "
+                "Ask the administrator to set one."
+            )
+        orderer = found(
+            await User.select(User.full_name, User.email, User.phone)
+            .where(User.id == principal.user_id)
+            .first(),
+            "user",
+        )
+        feedback_email = data.feedback_email or orderer["email"]
+        feedback_phone = data.feedback_phone or orderer["phone"]
+        if not feedback_email and not feedback_phone:
+            raise ValidationFailed(
+                "Give an e-mail address or phone number where the fitter can reach you with "
+                "feedback (seed routine: the orderer checks the contact details).",
+                field="feedback_email",
+            )
+        now = self.s.clock.now()
+        today = self.s.clock.today()
+        status = OrderStatus.DRAFT if data.draft else OrderStatus.ORDERED
+        order = WorkOrder(
+            reference=new_reference(),
+            kind=kind.value,
+            status=status.value,
+            customer=data.customer_id,
+            lock=lock_id,
+            ordering_organisation=provider_id,
+            ordered_by=principal.user_id,
+            performing_organisation=provider["contractor"],
+            feedback_name=data.feedback_name or orderer["full_name"],
+            feedback_email=feedback_email,
+            feedback_phone=feedback_phone,
+            customer_best_times=data.customer_best_times,
+            provider_best_times=data.provider_best_times,
+            checklist=answers,
+            description=data.description,
+            created_at=now,
+            updated_at=now,
+        )
+        if status is OrderStatus.ORDERED:
+            for name, value in self._ordered_dates(now, today).items():
+                setattr(order, name, value)
+        async with write_transaction(self.s.engine):
+            await order.save()
+            await self._event(
+                order.id, principal, "create", None, status.value, {"kind": kind.value}
+            )
+        return order.id
+
+    def _ordered_dates(self, now: datetime, today: date) -> dict[str, Any]:
+        """The SLA dates an order gets when it is placed (seed 000)."""
+        return {
+            "ordered_at": now,
+            "due_on": sla.due_date(self.s.calendar, today),
+            "escalation_check_on": sla.escalation_check_date(self.s.calendar, today),
+        }
+
+    async def _lock_for(self, kind: OrderKind, customer_id: UUID, lock_id: UUID | None) -> Any:
+        if lock_id is not None:
+            lock = await Lock.select(Lock.customer).where(Lock.id == lock_id).first()
+            if not lock or lock["customer"] != customer_id:
+                raise ValidationFailed(
+                    "That lock is not installed at this customer.", field="lock_id"
+                )
+            return lock_id
+        if kind not in KINDS_ON_EXISTING_LOCK:
+            return None
+        locks = await Lock.select(Lock.id).where(
+            (Lock.customer == customer_id) & (Lock.state == "installed")
+        )
+        if len(locks) == 1:
+            return locks[0]["id"]
+        if not locks:
+            raise ValidationFailed(
+                "This customer has no installed lock registered. Order an installation, or ask "
+                "the administrator to link the lock to the customer.",
+                field="lock_id",
+            )
+        raise ValidationFailed(
+            "This customer has several locks; choose which one.", field="lock_id"
+        )
+
+    def _check_version(self, row: dict[str, Any], expected: int | None) -> None:
+        if expected is not None and expected != row["version"]:
+            raise Conflict(
+                f"Someone else changed this order meanwhile (version {row['version']}, you had "
+                f"{expected}). Reload it, check the changes and try again.",
+                code="version_conflict",
+            )
+
+    async def transition(self, principal: Principal, order_id: UUID, data: TransitionIn) -> None:
+        action = Action(data.action)
+        async with write_transaction(self.s.engine):
+            row = await self.visible(principal, order_id)
+            if not perm.can_transition(principal, facts(row), action):
+                raise Forbidden(
+                    f"Your role cannot '{action.value.replace('_', ' ')}' this order."
+                    + (
+                        " Only the assigned fitter can."
+                        if action in {Action.START, Action.COMPLETE}
+                        else ""
+                    )
+                )
+            self._check_version(row, data.expected_version)
+            current = OrderStatus(row["status"])
+            today = self.s.clock.today()
+            now = self.s.clock.now()
+            if action is Action.COMPLETE and data.completion is None:
+                raise ValidationFailed(
+                    "Completing an order needs the completion report: what was done and the "
+                    "time spent.",
+                    field="completion",
+                )
+            context = TransitionContext(
+                kind=OrderKind(row["kind"]),
+                today=today,
+                planned_start=data.planned_start,
+                hold_until=data.hold_until,
+                held_from=OrderStatus(row["held_from"]) if row["held_from"] else None,
+                reply_text=data.reply_text,
+                reason=data.reason,
+                has_completion_report=data.completion is not None,
+                # Lock reports signed by the lock arrive with the gateway; until one is
+                # verified for this visit, completion needs an override reason.
+                has_verified_lock_report=False,
+                override_reason=data.override_reason,
+            )
+            result = transition(current, action, context)
+            values: dict[Any, Any] = {
+                WorkOrder.status: result.status.value,
+                WorkOrder.version: row["version"] + 1,
+                WorkOrder.updated_at: now,
+            }
+            changes: dict[str, Any] = {}
+            if action is Action.PLACE:
+                values.update(
+                    {
+                        WorkOrder._meta.get_column_by_name(name): value
+                        for name, value in self._ordered_dates(now, today).items()
+                    }
+                )
+            elif action is Action.SCHEDULE:
+                values[WorkOrder.planned_start] = data.planned_start
+                values[WorkOrder.estimate_minutes] = data.estimate_minutes
+                changes = {
+                    "planned_start": data.planned_start.isoformat() if data.planned_start else None,
+                    "estimate_minutes": data.estimate_minutes,
+                }
+            elif action is Action.PUT_ON_HOLD:
+                values[WorkOrder.hold_until] = data.hold_until
+                values[WorkOrder.held_from] = current.value
+                changes = {"hold_until": data.hold_until.isoformat() if data.hold_until else None}
+            elif action is Action.RESUME:
+                values[WorkOrder.hold_until] = None
+                values[WorkOrder.held_from] = None
+            elif action is Action.START:
+                values[WorkOrder.visit_on] = today
+                values[WorkOrder.report_deadline] = sla.completion_report_deadline(
+                    self.s.calendar, today
+                )
+            elif action is Action.CANCEL:
+                values[WorkOrder.cancel_reason] = data.reason or ""
+            elif action is Action.COMPLETE:
+                assert data.completion is not None
+                visit_on = data.completion.visit_on or row["visit_on"] or today
+                if visit_on > today:
+                    raise ValidationFailed(
+                        "The visit date cannot be in the future.", field="completion.visit_on"
+                    )
+                late = sla.is_report_late(self.s.calendar, visit_on, today)
+                values[WorkOrder.completed_at] = now
+                values[WorkOrder.visit_on] = visit_on
+                values[WorkOrder.report_deadline] = sla.completion_report_deadline(
+                    self.s.calendar, visit_on
+                )
+                await CompletionReport.insert(
+                    CompletionReport(
+                        order=order_id,
+                        reported_by=principal.user_id,
+                        reported_at=now,
+                        visit_on=visit_on,
+                        work_done=data.completion.work_done,
+                        battery_replaced=data.completion.battery_replaced,
+                        lock_replaced=data.completion.lock_replaced,
+                        materials=[
+                            {"name": m.name, "quantity": m.quantity}
+                            for m in data.completion.materials
+                        ],
+                        minutes_spent=data.completion.minutes_spent,
+                        late=late,
+                        lock_evidence_overridden=result.lock_evidence_overridden,
+                        override_reason=data.override_reason or "",
+                    )
+                )
+                changes = {"late_report": late}
+            await WorkOrder.update(values).where(WorkOrder.id == order_id)
+            await self._event(
+                order_id,
+                principal,
+                action.value,
+                current.value,
+                result.status.value,
+                changes,
+                flagged=result.lock_evidence_overridden,
+                note=(data.override_reason or "")
+                if result.lock_evidence_overridden
+                else (data.reason or data.reply_text or ""),
+            )
+
+    async def add_contact_attempt(
+        self, principal: Principal, order_id: UUID, data: ContactAttemptIn
+    ) -> UUID:
+        async with write_transaction(self.s.engine):
+            row = await self.visible(principal, order_id)
+            if not perm.can_log_contact_attempt(principal, facts(row)):
+                raise Forbidden("Only the assigned fitter or the planner logs contact attempts.")
+            if (
+                row["status"] not in {s.value for s in OPEN_STATUSES}
+                or row["status"] == OrderStatus.DRAFT
+            ):
+                raise Conflict(
+                    f"The order is '{row['status']}'; contact attempts are logged on open orders."
+                )
+            now = self.s.clock.now()
+            at = data.at or now
+            if at > now:
+                raise ValidationFailed("A contact attempt cannot be in the future.", field="at")
+            attempt = ContactAttempt(
+                order=order_id,
+                at=at,
+                made_by=principal.user_id,
+                to_whom=data.to_whom,
+                contact_name=data.contact_name,
+                phone=data.phone,
+                outcome=data.outcome,
+                note=data.note,
+                device=principal.device,
+            )
+            await attempt.save()
+            status = row["status"]
+            values: dict[Any, Any] = {
+                WorkOrder.version: row["version"] + 1,
+                WorkOrder.updated_at: now,
+            }
+            if status == OrderStatus.ORDERED:
+                status = transition(
+                    OrderStatus.ORDERED,
+                    Action.START_CONTACTING,
+                    TransitionContext(kind=OrderKind(row["kind"]), today=self.s.clock.today()),
+                ).status.value
+                values[WorkOrder.status] = status
+            await WorkOrder.update(values).where(WorkOrder.id == order_id)
+            await self._event(
+                order_id,
+                principal,
+                "contact_attempt",
+                row["status"],
+                status,
+                {"to_whom": data.to_whom, "outcome": data.outcome},
+                note=data.note,
+            )
+        return attempt.id
+
+    async def assign(self, principal: Principal, order_id: UUID, data: AssignmentIn) -> None:
+        async with write_transaction(self.s.engine):
+            row = await self.visible(principal, order_id)
+            if not perm.can_assign(principal, facts(row)):
+                raise Forbidden("Only the fitters' company's planner assigns orders.")
+            self._check_version(row, data.expected_version)
+            if row["status"] not in {s.value for s in OPEN_STATUSES}:
+                raise Conflict(f"The order is '{row['status']}'; only open orders can be assigned.")
+            if data.fitter_id is not None:
+                fitter = (
+                    await User.select(User.organisation, User.roles, User.active)
+                    .where(User.id == data.fitter_id)
+                    .output(load_json=True)
+                    .first()
+                )
+                if (
+                    not fitter
+                    or not fitter["active"]
+                    or Role.FITTER.value not in fitter["roles"]
+                    or str(fitter["organisation"]) != str(row["performing_organisation"])
+                ):
+                    raise ValidationFailed(
+                        "Choose an active fitter of the fitters' company that does this order.",
+                        field="fitter_id",
+                    )
+            await WorkOrder.update(
+                {
+                    WorkOrder.assigned_fitter: data.fitter_id,
+                    WorkOrder.version: row["version"] + 1,
+                    WorkOrder.updated_at: self.s.clock.now(),
+                }
+            ).where(WorkOrder.id == order_id)
+            await self._event(
+                order_id,
+                principal,
+                "assign",
+                row["status"],
+                row["status"],
+                {
+                    "from": str(row["assigned_fitter"]) if row["assigned_fitter"] else None,
+                    "to": str(data.fitter_id) if data.fitter_id else None,
+                },
+            )

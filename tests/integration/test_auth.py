@@ -1,0 +1,118 @@
+"""Password login, session cookie, CSRF, device tokens, logout and login throttling."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.world import PASSWORD, make_world
+
+pytestmark = pytest.mark.asyncio
+
+
+async def login(client, username: str, password: str = PASSWORD, address: str | None = None):
+    headers = {"X-Forwarded-For": address} if address else {}
+    return await client.post(
+        "/api/auth/login", json={"username": username, "password": password}, headers=headers
+    )
+
+
+async def test_login_sets_an_httponly_session_cookie_and_returns_a_csrf_token(client) -> None:
+    await make_world()
+    response = await login(client, "orderer_a")
+    assert response.status_code == 200, response.text
+    cookie = response.headers["set-cookie"]
+    assert "lockwork_session=" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    body = response.json()
+    assert body["user"]["username"] == "orderer_a" and body["csrf_token"]
+    me = await client.get("/api/auth/me")
+    assert me.status_code == 200 and me.json()["csrf_token"] == body["csrf_token"]
+
+
+async def test_unsafe_requests_with_the_cookie_need_the_csrf_header(client) -> None:
+    world = await make_world()
+    csrf = (await login(client, "orderer_a")).json()["csrf_token"]
+    body = {"name": "Ny Kund", "street_address": "Gatan 1"}
+    refused = await client.post("/api/customers", json=body)
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
+    wrong = await client.post("/api/customers", json=body, headers={"X-CSRF-Token": "x" + csrf})
+    assert wrong.status_code == 403
+    accepted = await client.post("/api/customers", json=body, headers={"X-CSRF-Token": csrf})
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["provider_id"] == world.ids["provider_a"]
+
+
+async def test_wrong_password_and_unknown_user_get_the_same_answer(client) -> None:
+    await make_world()
+    wrong_password = await login(client, "orderer_a", "not the password")
+    unknown_user = await login(client, "nobody_here", "not the password")
+    assert wrong_password.status_code == unknown_user.status_code == 401
+    assert wrong_password.json()["message"] == unknown_user.json()["message"]
+
+
+async def test_logout_ends_the_session(client) -> None:
+    await make_world()
+    csrf = (await login(client, "fitter_1")).json()["csrf_token"]
+    assert (await client.get("/api/orders")).status_code == 200
+    assert (
+        await client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf})
+    ).status_code == 204
+    client.cookies.clear()
+    assert (await client.get("/api/orders")).status_code == 401
+
+
+async def test_a_revoked_device_token_is_refused(client) -> None:
+    world = await make_world()
+    fitter = world["fitter_1"]
+    created = await client.post("/api/devices", json={"name": "Gateway 7"}, headers=fitter.headers)
+    assert created.status_code == 201
+    token = created.json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/orders", headers=bearer)).status_code == 200
+    device_id = created.json()["device"]["id"]
+    assert (
+        await client.delete(f"/api/devices/{device_id}", headers=fitter.headers)
+    ).status_code == 204
+    refused = await client.get("/api/orders", headers=bearer)
+    assert refused.status_code == 401 and "Pair the device again" in refused.json()["message"]
+
+
+async def test_throttling_cannot_lock_someone_else_out(client, settings) -> None:
+    """Failures in a user's name from one address do not stop that user elsewhere."""
+    await make_world()
+    limit = settings.login_failures_per_account_and_address
+    # The test client always connects from the same address; failures pile up on that pair.
+    for _ in range(limit):
+        assert (await login(client, "fitter_1", "wrong password")).status_code == 401
+    blocked = await login(client, "fitter_1")
+    assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+    # Another account from the same address is not blocked by these failures.
+    assert (await login(client, "fitter_2")).status_code == 200
+
+
+async def test_throttled_pair_is_per_address(client) -> None:
+    """The account stays usable from another address (the stored failures name one address)."""
+    from server.accounts.tables import LoginFailure
+
+    await make_world()
+    for _ in range(10):
+        await login(client, "planner_1", "wrong password")
+    assert (await login(client, "planner_1")).status_code == 429
+    # Move the recorded failures to another address: the same login now goes through.
+    await LoginFailure.update({LoginFailure.client_address: "203.0.113.9"}, force=True)
+    assert (await login(client, "planner_1")).status_code == 200
+
+
+async def test_secure_deployments_use_the_host_prefixed_cookie(settings, clock) -> None:
+    import msgspec
+
+    from server.app import create_app
+    from tests.conftest import api_client
+
+    secure = msgspec.structs.replace(settings, public_url="https://lockwork.example")
+    async with api_client(create_app(secure, clock=clock), "https://testserver.local") as client:
+        await make_world()
+        response = await login(client, "admin")
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith("__Host-lockwork_session=")
+        assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie

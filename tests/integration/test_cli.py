@@ -1,0 +1,68 @@
+"""The command line as an operator meets it: start-up errors, migrations and demo data."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.live_server import free_port, run_cli, server_env
+
+
+def test_an_unreachable_database_stops_the_start_with_what_to_fix(tmp_path) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing_here"
+    result = run_cli(["migrate"], server_env(url, tmp_path))
+    assert result.returncode == 2
+    assert "Cannot reach the database" in result.stderr
+    assert "Check that PostgreSQL is running" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_setting_is_named(tmp_path) -> None:
+    env = server_env(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path, LOCKWORK_DATABSE_URL="typo")
+    result = run_cli(["migrate"], env)
+    assert result.returncode == 2 and "LOCKWORK_DATABSE_URL" in result.stderr
+
+
+def test_migrate_is_idempotent(database_url, tmp_path) -> None:
+    env = server_env(database_url, tmp_path)
+    first = run_cli(["migrate"], env)
+    second = run_cli(["migrate"], env)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "0 pending" in second.stdout
+
+
+def test_demo_data_has_orders_in_every_status(database_url, tmp_path) -> None:
+    env = server_env(database_url, tmp_path)
+    result = run_cli(["demo-data", "--reset", "--customers", "200"], env)
+    assert result.returncode == 0, result.stderr
+    assert "montor1" in result.stdout and "lockwork-demo" in result.stdout
+
+    async def counts() -> tuple[set[str], int, int]:
+        from server import db
+        from server.customers.tables import Customer
+        from server.locks.tables import Lock
+        from server.orders.tables import WorkOrder
+
+        async with db.connected(database_url):
+            statuses = {row["status"] for row in await WorkOrder.select(WorkOrder.status)}
+            return (
+                statuses,
+                await Customer.count(),
+                await Lock.count().where(Lock.customer.is_not_null()),
+            )
+
+    from server.orders.lifecycle import OrderStatus
+
+    statuses, customers, installed = asyncio.run(counts())
+    assert statuses == {s.value for s in OrderStatus}
+    assert customers == 200 and installed == 200
+    # Running it again keeps the data and says so.
+    again = run_cli(["demo-data"], env)
+    assert again.returncode == 0 and "exists already" in again.stdout
+
+
+@pytest.mark.parametrize("command", [["--help"], ["serve", "--help"]])
+def test_help_works(command, tmp_path) -> None:
+    result = run_cli(command, server_env(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path))
+    assert result.returncode == 0 and "usage" in result.stdout
