@@ -1,0 +1,1 @@
+"""Lockwork gateway: talks to locks over Bluetooth Low Energy (bleak) and to the server."""

@@ -1,0 +1,11 @@
+"""The gateway's exception root. Every error the gateway raises on purpose derives from it."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Root of the gateway's errors; ``message`` is written for the fitter."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
