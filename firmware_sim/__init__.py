@@ -1,0 +1,1 @@
+"""A simulated Bluetooth door lock on Bumble's virtual radio, for tests and the demo."""
