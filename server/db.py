@@ -183,7 +183,7 @@ async def migrate() -> MigrationState:
 class _LogWriter:
     def write(self, text: str) -> int:
         if text.strip():
-            logger.info("migration: %s", text.strip())
+            logger.debug("migration: %s", text.strip())
         return len(text)
 
     def flush(self) -> None:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from server.accounts import permissions as perm
 from server.accounts.permissions import Principal
@@ -69,7 +69,8 @@ class LockController(Controller):
         principal: Principal,
         customer_id: UUID | None = None,
         lock_state: Annotated[
-            Literal["in_stock", "installed", "removed", "faulty"] | None, Parameter(query="state")
+            Literal["in_stock", "installed", "removed", "faulty"] | None,
+            QueryParameter(name="state"),
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
