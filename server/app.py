@@ -29,6 +29,7 @@ from server.locks.routes import LockController
 from server.orders.routes import OrderController
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
+from server.sync.routes import SyncController
 from server.web import Services, provide_services, refuse_nul_characters, services_from
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             CustomerController,
             LockController,
             OrderController,
+            SyncController,
         ],
         dependencies={"services": Provide(provide_services)},
         before_request=refuse_nul_characters,

@@ -200,3 +200,17 @@ async def connected(url: str) -> AsyncIterator[Engine[Any]]:
         yield engine
     finally:
         await close_engine(engine)
+
+
+@contextlib.asynccontextmanager
+async def read_snapshot(engine: Engine[Any]) -> AsyncIterator[None]:
+    """A read-only transaction whose reads all see one committed state.
+
+    SQLite (WAL) gives a transaction one snapshot from its first read; PostgreSQL needs
+    REPEATABLE READ for that (READ COMMITTED takes a new snapshot per statement).
+    """
+    async with engine.transaction():
+        if isinstance(engine, PostgresEngine):
+            # Any table's raw() runs on the transaction's connection; Migration is at hand.
+            await Migration.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield

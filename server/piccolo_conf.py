@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "server.customers.piccolo_app",
         "server.locks.piccolo_app",
         "server.orders.piccolo_app",
+        "server.sync.piccolo_app",
     ]
 )

@@ -13,10 +13,10 @@ from server.accounts.permissions import Principal
 from server.accounts.tables import Organisation
 from server.customers.schemas import ContactIn, ContactOut, CustomerIn, CustomerOut, CustomerPatch
 from server.customers.tables import Customer, CustomerContact
-from server.db import write_transaction
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.scopes import customer_scope, has_visible_order
 from server.secrets_box import normalise_identity_number
+from server.sync.changes import CUSTOMER, changed, unit_of_work
 from server.web import Limit, Offset, Page, Services, provide_principal
 
 
@@ -161,9 +161,10 @@ class CustomerController(Controller):
                 number, str(customer.id)
             )
             customer.identity_number_masked = masked
-        async with write_transaction(services.engine):
+        async with unit_of_work(services.engine):
             await customer.save()
             await _replace_contacts(customer.id, data.contacts)
+            changed(CUSTOMER, customer.id)
         return (await customers_out([await visible_customer(principal, customer.id)]))[0]
 
     @patch("/{customer_id:uuid}")
@@ -199,8 +200,9 @@ class CustomerController(Controller):
                 values[Customer.identity_number_ciphertext] = ""
                 values[Customer.identity_number_masked] = ""
         values[Customer.updated_at] = services.clock.now()
-        async with write_transaction(services.engine):
+        async with unit_of_work(services.engine):
             await Customer.update(values).where(Customer.id == customer_id)
+            changed(CUSTOMER, customer_id)
             if data.contacts is not None:
                 await _replace_contacts(customer_id, data.contacts)
         return (await customers_out([await visible_customer(principal, customer_id)]))[0]

@@ -20,6 +20,7 @@ from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.locks.schemas import LockIn, LockOut
 from server.locks.tables import Lock
 from server.scopes import has_visible_order, lock_scope
+from server.sync.changes import LOCK, changed, unit_of_work
 from server.web import Limit, Offset, Page, Services, found, provide_principal
 
 
@@ -120,5 +121,7 @@ class LockController(Controller):
             state="installed" if installed else "in_stock",
             installed_at=services.clock.now() if installed else None,
         )
-        await row.save()
+        async with unit_of_work(services.engine):
+            await row.save()
+            changed(LOCK, row.id)
         return lock_out(found(await Lock.select().where(Lock.id == row.id).first(), "lock"))

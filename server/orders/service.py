@@ -15,7 +15,6 @@ from server.accounts import permissions as perm
 from server.accounts.permissions import OrderFacts, Principal, Role
 from server.accounts.tables import Organisation, User
 from server.customers.tables import Customer
-from server.db import write_transaction
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.locks.tables import Lock
 from server.orders import checklist as checklist_rules
@@ -32,6 +31,7 @@ from server.orders.lifecycle import (
 from server.orders.schemas import AssignmentIn, ContactAttemptIn, OrderIn, TransitionIn
 from server.orders.tables import CompletionReport, ContactAttempt, OrderEvent, WorkOrder
 from server.scopes import has_visible_order, order_scope
+from server.sync.changes import CONTACT_ATTEMPT, ORDER, ORDER_EVENT, changed, unit_of_work
 from server.web import Services, found
 
 # Letters and digits that cannot be mistaken for one another when read out on the phone.
@@ -177,21 +177,23 @@ class OrderService:
         flagged: bool = False,
         note: str = "",
     ) -> None:
-        await OrderEvent.insert(
-            OrderEvent(
-                order=order_id,
-                at=self.s.clock.now(),
-                actor=principal.user_id if principal else None,
-                actor_name=principal.name if principal else "system",
-                device=principal.device if principal else "",
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                changes=changes or {},
-                flagged=flagged,
-                note=note,
-            )
+        # Every change to an order goes through here, so this is where sync learns of it.
+        event = OrderEvent(
+            order=order_id,
+            at=self.s.clock.now(),
+            actor=principal.user_id if principal else None,
+            actor_name=principal.name if principal else "system",
+            device=principal.device if principal else "",
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            changes=changes or {},
+            flagged=flagged,
+            note=note,
         )
+        await event.save()
+        changed(ORDER, order_id)
+        changed(ORDER_EVENT, event.id)
 
     async def create(self, principal: Principal, data: OrderIn) -> UUID:
         customer = (
@@ -285,7 +287,7 @@ class OrderService:
         if status is OrderStatus.ORDERED:
             for name, value in self._ordered_dates(now, today).items():
                 setattr(order, name, value)
-        async with write_transaction(self.s.engine):
+        async with unit_of_work(self.s.engine):
             await order.save()
             await self._event(
                 order.id, principal, "create", None, status.value, {"kind": kind.value}
@@ -335,7 +337,7 @@ class OrderService:
 
     async def transition(self, principal: Principal, order_id: UUID, data: TransitionIn) -> None:
         action = Action(data.action)
-        async with write_transaction(self.s.engine):
+        async with unit_of_work(self.s.engine):
             row = await self.visible(principal, order_id)
             if not perm.can_transition(principal, facts(row), action):
                 raise Forbidden(
@@ -453,9 +455,13 @@ class OrderService:
             )
 
     async def add_contact_attempt(
-        self, principal: Principal, order_id: UUID, data: ContactAttemptIn
+        self,
+        principal: Principal,
+        order_id: UUID,
+        data: ContactAttemptIn,
+        attempt_id: UUID | None = None,
     ) -> UUID:
-        async with write_transaction(self.s.engine):
+        async with unit_of_work(self.s.engine):
             row = await self.visible(principal, order_id)
             if not perm.can_log_contact_attempt(principal, facts(row)):
                 raise Forbidden("Only the assigned fitter or the planner logs contact attempts.")
@@ -465,6 +471,10 @@ class OrderService:
             ):
                 raise Conflict(
                     f"The order is '{row['status']}'; contact attempts are logged on open orders."
+                )
+            if attempt_id and await ContactAttempt.exists().where(ContactAttempt.id == attempt_id):
+                raise Conflict(
+                    "A contact attempt with this id exists already.", code="duplicate_id"
                 )
             now = self.s.clock.now()
             at = data.at or now
@@ -481,7 +491,10 @@ class OrderService:
                 note=data.note,
                 device=principal.device,
             )
+            if attempt_id:
+                attempt.id = attempt_id  # made on the device, so its offline copy matches
             await attempt.save()
+            changed(CONTACT_ATTEMPT, attempt.id)
             status = row["status"]
             values: dict[Any, Any] = {
                 WorkOrder.version: row["version"] + 1,
@@ -507,7 +520,7 @@ class OrderService:
         return attempt.id
 
     async def assign(self, principal: Principal, order_id: UUID, data: AssignmentIn) -> None:
-        async with write_transaction(self.s.engine):
+        async with unit_of_work(self.s.engine):
             row = await self.visible(principal, order_id)
             if not perm.can_assign(principal, facts(row)):
                 raise Forbidden("Only the fitters' company's planner assigns orders.")

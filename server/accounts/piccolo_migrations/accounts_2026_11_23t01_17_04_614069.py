@@ -44,7 +44,7 @@ class User(Table, tablename="lockwork_user", schema=None):
 
 ID = "2026-11-23T01:17:04:614069"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "initial tables"
 
 
 async def forwards():

@@ -42,7 +42,7 @@ class Organisation(Table, tablename="organisation", schema=None):
 
 ID = "2026-11-23T01:17:06:125723"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "initial tables"
 
 
 async def forwards():

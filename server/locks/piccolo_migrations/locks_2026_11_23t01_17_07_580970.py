@@ -28,7 +28,7 @@ class Customer(Table, tablename="customer", schema=None):
 
 ID = "2026-11-23T01:17:07:580970"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "initial tables"
 
 
 async def forwards():

@@ -89,7 +89,7 @@ class WorkOrder(Table, tablename="work_order", schema=None):
 
 ID = "2026-11-23T01:17:09:021955"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "initial tables"
 
 
 async def forwards():

@@ -1,0 +1,145 @@
+"""A small client of the sync protocol, used by the gateway, the tests and the benchmark.
+
+It keeps what it pulled in memory (``rows``) and its unsent mutations in ``outbox``; a caller
+that must survive restarts persists ``state()`` and restores it with ``restore()``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+PROTOCOL_VERSION = 1
+SCHEMA_VERSION = 1
+PULL_BATCH = 500
+PUSH_BATCH = 100
+
+
+class SyncClientError(Exception):
+    """The server refused a sync request as a whole (not one mutation)."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("message", str(status)))
+        self.status = status
+        self.code = body.get("code", "")
+        self.body = body
+
+
+@dataclass
+class Pending:
+    id: str
+    seq: int
+    name: str
+    args: dict[str, Any]
+    base_version: int | None = None
+
+    def wire(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "seq": self.seq,
+            "name": self.name,
+            "args": self.args,
+        }
+        if self.base_version is not None:
+            body["base_version"] = self.base_version
+        return body
+
+
+@dataclass
+class SyncClient:
+    http: httpx.AsyncClient
+    headers: dict[str, str] = field(default_factory=dict)
+    device: str = "python"
+    client_id: str | None = None
+    cursor: int = 0
+    next_seq: int = 1
+    rows: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    versions: dict[tuple[str, str], int] = field(default_factory=dict)
+    outbox: list[Pending] = field(default_factory=list)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _versioned(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"protocol": PROTOCOL_VERSION, "schema": SCHEMA_VERSION, **body}
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.http.post(path, json=self._versioned(body), headers=self.headers)
+        payload = response.json()
+        if response.status_code >= 400:
+            raise SyncClientError(response.status_code, payload)
+        return payload  # type: ignore[no-any-return]
+
+    async def register(self) -> None:
+        """Register anew; pending mutations are renumbered and keep their ids."""
+        answer = await self._post("/api/sync/register", {"device": self.device})
+        self.client_id = answer["client_id"]
+        self.next_seq = 1
+        for pending in self.outbox:
+            pending.seq = self.next_seq
+            self.next_seq += 1
+
+    def enqueue(self, name: str, args: dict[str, Any], base_version: int | None = None) -> str:
+        mutation_id = str(uuid.uuid4())
+        self.outbox.append(Pending(mutation_id, self.next_seq, name, args, base_version))
+        self.next_seq += 1
+        return mutation_id
+
+    async def pull(self, limit: int = PULL_BATCH) -> int:
+        """Pull until up to date; returns the number of changes applied."""
+        if self.client_id is None:
+            await self.register()
+        applied = 0
+        while True:
+            try:
+                answer = await self._post(
+                    "/api/sync/pull",
+                    {"client_id": self.client_id, "cursor": self.cursor, "limit": limit},
+                )
+            except SyncClientError as error:
+                if error.code != "unknown_client":
+                    raise
+                await self.register()
+                continue
+            for change in answer["changes"]:
+                key = (change["entity"], change["id"])
+                if change["op"] == "remove":
+                    self.rows.pop(key, None)
+                    self.versions.pop(key, None)
+                else:
+                    self.rows[key] = change["data"]
+                    self.versions[key] = change["version"]
+                applied += 1
+            self.cursor = answer["cursor"]
+            if not answer["more"]:
+                return applied
+
+    async def push(self) -> list[dict[str, Any]]:
+        """Send the outbox in order; acknowledged mutations leave it. Returns the results."""
+        if self.client_id is None:
+            await self.register()
+        answered: list[dict[str, Any]] = []
+        while self.outbox:
+            batch = self.outbox[:PUSH_BATCH]
+            try:
+                answer = await self._post(
+                    "/api/sync/push",
+                    {"client_id": self.client_id, "mutations": [p.wire() for p in batch]},
+                )
+            except SyncClientError as error:
+                if error.code != "unknown_client":
+                    raise
+                await self.register()
+                continue
+            done = {r["seq"] for r in answer["results"]}
+            for result in answer["results"]:
+                self.results[result["id"]] = result
+            answered.extend(answer["results"])
+            self.outbox = [p for p in self.outbox if p.seq not in done]
+            if answer.get("resend_from") is not None and not done:
+                raise SyncClientError(409, {"code": "sequence_gap", "message": str(answer)})
+        return answered
+
+    def held(self, entity: str) -> dict[str, dict[str, Any]]:
+        return {entity_id: data for (kind, entity_id), data in self.rows.items() if kind == entity}

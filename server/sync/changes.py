@@ -1,0 +1,222 @@
+"""Recording changes: every write runs in a unit of work that logs what it changed.
+
+Services call ``changed(entity, id)`` for each row they write. When the unit of work ends
+without an error, ``flush`` works out each row's scope tokens, writes one compacted change-log
+row per token (a removal for a token the row left) and numbers them from the counter, as the
+last statement before commit. A reader therefore never sees number N+1 committed before N.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.customers.tables import Customer
+from server.db import write_transaction
+from server.locks.tables import Lock
+from server.orders.tables import ContactAttempt, OrderEvent, WorkOrder
+from server.sync import scopes
+from server.sync.tables import SyncChange, SyncCounter
+
+ORDER = "order"
+CUSTOMER = "customer"
+LOCK = "lock"
+CONTACT_ATTEMPT = "contact_attempt"
+ORDER_EVENT = "order_event"
+MUTATION = "mutation"
+ENTITIES = (ORDER, CUSTOMER, LOCK, CONTACT_ATTEMPT, ORDER_EVENT, MUTATION)
+# Rows whose scope is their order's.
+ORDER_CHILDREN: dict[str, Any] = {CONTACT_ATTEMPT: ContactAttempt, ORDER_EVENT: OrderEvent}
+
+
+@dataclass
+class ChangeSet:
+    touched: dict[str, set[Any]] = field(default_factory=lambda: {e: set() for e in ENTITIES})
+    # Tokens given by the caller (a mutation outcome belongs to one user), not derived.
+    fixed_tokens: dict[tuple[str, Any], frozenset[str]] = field(default_factory=dict)
+    last_change_number: int | None = None
+    # Run inside the transaction after the change numbers are known (e.g. to store them).
+    after_flush: list[Callable[[ChangeSet], Awaitable[None]]] = field(default_factory=list)
+
+    def add(self, entity: str, entity_id: Any, tokens: frozenset[str] | None = None) -> None:
+        self.touched[entity].add(str(entity_id))
+        if tokens is not None:
+            self.fixed_tokens[(entity, str(entity_id))] = tokens
+
+
+_current: ContextVar[ChangeSet | None] = ContextVar("lockwork_change_set", default=None)
+
+
+def changed(entity: str, entity_id: Any, tokens: frozenset[str] | None = None) -> None:
+    """Note that a row was written in the running unit of work."""
+    change_set = _current.get()
+    if change_set is None:
+        raise RuntimeError("A synced row was written outside a unit of work.")
+    change_set.add(entity, entity_id, tokens)
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work(engine: Any) -> AsyncIterator[ChangeSet]:
+    """A write transaction that logs its changes; nested calls join the outer one."""
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    change_set = ChangeSet()
+    token = _current.set(change_set)
+    try:
+        async with write_transaction(engine):
+            yield change_set
+            await flush(change_set)
+            for step in change_set.after_flush:
+                await step(change_set)
+    finally:
+        _current.reset(token)
+
+
+async def _existing(entity: str, entity_id: str) -> dict[str, bool]:
+    rows = await SyncChange.select(SyncChange.scope, SyncChange.removed).where(
+        (SyncChange.entity == entity) & (SyncChange.entity_id == entity_id)
+    )
+    return {row["scope"]: row["removed"] for row in rows}
+
+
+async def _order_token_sets(*conditions: Any) -> list[frozenset[str]]:
+    rows = await WorkOrder.select(
+        WorkOrder.ordering_organisation,
+        WorkOrder.performing_organisation,
+        WorkOrder.assigned_fitter,
+    ).where(*conditions)
+    return [
+        scopes.order_tokens(
+            r["ordering_organisation"], r["performing_organisation"], r["assigned_fitter"]
+        )
+        for r in rows
+    ]
+
+
+async def _tokens_of(entity: str, entity_id: str, change_set: ChangeSet) -> frozenset[str]:
+    """The tokens the row belongs to now; empty if it no longer exists."""
+    fixed = change_set.fixed_tokens.get((entity, entity_id))
+    if fixed is not None:
+        return fixed
+    if entity == ORDER:
+        sets = await _order_token_sets(WorkOrder.id == entity_id)
+        return sets[0] if sets else frozenset()
+    if entity in ORDER_CHILDREN:
+        table = ORDER_CHILDREN[entity]
+        row = await table.select(table.order).where(table.id == entity_id).first()
+        if row is None:
+            return frozenset()
+        sets = await _order_token_sets(WorkOrder.id == row["order"])
+        return sets[0] if sets else frozenset()
+    if entity == CUSTOMER:
+        row = await Customer.select(Customer.provider).where(Customer.id == entity_id).first()
+        if row is None:
+            return frozenset()
+        return scopes.customer_tokens(
+            row["provider"], await _order_token_sets(WorkOrder.customer == entity_id)
+        )
+    if entity == LOCK:
+        row = (
+            await Lock.select(Lock.customer, Lock.customer.provider.as_alias("provider"))
+            .where(Lock.id == entity_id)
+            .first()
+        )
+        if row is None:
+            return frozenset()
+        related = WorkOrder.lock == entity_id
+        if row["customer"] is not None:
+            related = related | (WorkOrder.customer == row["customer"])
+        return scopes.lock_tokens(row["provider"], await _order_token_sets(related))
+    raise ValueError(f"Unknown synced entity {entity!r}")
+
+
+async def _expand(change_set: ChangeSet) -> None:
+    """A changed order can change who may see its children, its customer and its lock."""
+    for order_id in list(change_set.touched[ORDER]):
+        row = (
+            await WorkOrder.select(WorkOrder.customer, WorkOrder.lock)
+            .where(WorkOrder.id == order_id)
+            .first()
+        )
+        if row is None:
+            continue
+        before = {
+            scope for scope, removed in (await _existing(ORDER, order_id)).items() if not removed
+        }
+        after = await _tokens_of(ORDER, order_id, change_set)
+        if before == after:
+            continue
+        change_set.add(CUSTOMER, row["customer"])
+        if row["lock"] is not None:
+            change_set.add(LOCK, row["lock"])
+        for entity, table in ORDER_CHILDREN.items():
+            for child in await table.select(table.id).where(table.order == order_id):
+                change_set.add(entity, child["id"])
+
+
+async def flush(change_set: ChangeSet) -> None:
+    await _expand(change_set)
+    planned: list[tuple[str, str, str, bool]] = []  # (scope, entity, id, removed)
+    for entity in ENTITIES:
+        for entity_id in sorted(change_set.touched[entity]):
+            now = await _tokens_of(entity, entity_id, change_set)
+            before = await _existing(entity, entity_id)
+            planned.extend((scope, entity, entity_id, False) for scope in sorted(now))
+            planned.extend(
+                (scope, entity, entity_id, True)
+                for scope, removed in sorted(before.items())
+                if scope not in now and not removed
+            )
+    if not planned:
+        return
+    # The counter is taken last: its lock is held until commit, which orders the numbers.
+    rows = await SyncCounter.raw(
+        "INSERT INTO sync_counter (id, value) VALUES (1, {}) ON CONFLICT (id) "
+        "DO UPDATE SET value = sync_counter.value + excluded.value RETURNING value",
+        len(planned),
+    )
+    last = int(rows[0]["value"])
+    first = last - len(planned) + 1
+    await SyncChange.insert(
+        *[
+            SyncChange(
+                id=uuid.uuid4(),
+                key=f"{scope}|{entity}|{entity_id}",
+                scope=scope,
+                entity=entity,
+                entity_id=entity_id,
+                change_number=first + offset,
+                removed=removed,
+            )
+            for offset, (scope, entity, entity_id, removed) in enumerate(planned)
+        ]
+    ).on_conflict(
+        target=SyncChange.key,
+        action="DO UPDATE",
+        values=[SyncChange.change_number, SyncChange.removed],
+    )
+    change_set.last_change_number = last
+
+
+async def touch_everything(engine: Any, *, batch: int = 500) -> int:
+    """Log every synced row anew (after a bulk load such as the demo data). Returns the count."""
+    total = 0
+    for entity, table in (
+        (ORDER, WorkOrder),
+        (CUSTOMER, Customer),
+        (LOCK, Lock),
+        *ORDER_CHILDREN.items(),
+    ):
+        ids = [str(r["id"]) for r in await table.select(table.id)]
+        for start in range(0, len(ids), batch):
+            async with unit_of_work(engine):
+                for entity_id in ids[start : start + batch]:
+                    changed(entity, entity_id)
+            total += len(ids[start : start + batch])
+    return total

@@ -1,0 +1,111 @@
+"""Intent mutations: each decoded and applied through the same services as the HTTP API,
+so the state machine and the access rules are checked exactly as they are there."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+
+from server.accounts.permissions import Principal
+from server.errors import ValidationFailed
+from server.orders.schemas import CompletionIn, ContactAttemptIn, TransitionIn
+from server.orders.service import OrderService
+from server.orders.tables import WorkOrder
+
+
+class ContactAttemptAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: UUID
+    attempt_id: UUID | None = None
+    to_whom: Literal["customer", "relative", "provider", "other"]
+    outcome: Literal["reached", "no_answer", "busy", "wrong_number", "voicemail"]
+    contact_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    at: datetime | None = None
+
+
+class OrderSchedule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: UUID
+    planned_start: datetime
+    estimate_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] | None = None
+
+
+class OrderOnly(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: UUID
+
+
+class OrderComplete(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: UUID
+    completion: CompletionIn
+    override_reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class OrderPutOnHold(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: UUID
+    hold_until: date
+    reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+ARGUMENTS: dict[str, type[msgspec.Struct]] = {
+    "contact_attempt.add": ContactAttemptAdd,
+    "order.schedule": OrderSchedule,
+    "order.confirm": OrderOnly,
+    "order.start": OrderOnly,
+    "order.complete": OrderComplete,
+    "order.put_on_hold": OrderPutOnHold,
+    "order.resume": OrderOnly,
+}
+
+
+def decode(name: str, args: dict[str, Any]) -> Any:
+    try:
+        return msgspec.convert(args, ARGUMENTS[name], strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed(
+            f"The app sent '{name}' with arguments the server cannot use ({exc}). "
+            "Update the app; your change is kept on the device until then."
+        ) from exc
+
+
+async def order_version(order_id: UUID) -> int | None:
+    row = await WorkOrder.select(WorkOrder.version).where(WorkOrder.id == order_id).first()
+    return int(row["version"]) if row else None
+
+
+async def apply(service: OrderService, principal: Principal, name: str, args: Any) -> UUID:
+    """Apply one decoded mutation; returns the id of the order it concerned."""
+    if isinstance(args, ContactAttemptAdd):
+        data = ContactAttemptIn(
+            to_whom=args.to_whom,
+            outcome=args.outcome,
+            contact_name=args.contact_name,
+            phone=args.phone,
+            note=args.note,
+            at=args.at,
+        )
+        await service.add_contact_attempt(principal, args.order_id, data, args.attempt_id)
+        return args.order_id
+    if isinstance(args, OrderSchedule):
+        transition = TransitionIn(
+            action="schedule",
+            planned_start=args.planned_start,
+            estimate_minutes=args.estimate_minutes,
+        )
+    elif isinstance(args, OrderComplete):
+        transition = TransitionIn(
+            action="complete", completion=args.completion, override_reason=args.override_reason
+        )
+    elif isinstance(args, OrderPutOnHold):
+        transition = TransitionIn(
+            action="put_on_hold", hold_until=args.hold_until, reason=args.reason
+        )
+    else:
+        action = {"order.confirm": "confirm", "order.start": "start", "order.resume": "resume"}[
+            name
+        ]
+        transition = TransitionIn(action=action)  # type: ignore[arg-type]
+    await service.transition(principal, args.order_id, transition)
+    return UUID(str(args.order_id))

@@ -1,0 +1,103 @@
+"""Wire types of the sync protocol (version 1). Every request carries the protocol and the
+client's schema version, so an old client is told to update instead of being misread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+SCHEMA_VERSION = 1
+MAX_PULL_BATCH = 1000
+DEFAULT_PULL_BATCH = 500
+MAX_PUSH_BATCH = 200
+
+MutationName = Literal[
+    "contact_attempt.add",
+    "order.schedule",
+    "order.confirm",
+    "order.start",
+    "order.complete",
+    "order.put_on_hold",
+    "order.resume",
+]
+
+
+class Versioned(msgspec.Struct, kw_only=True):
+    protocol: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    schema: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+
+
+class RegisterIn(Versioned, kw_only=True):
+    device: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class RegisterOut(msgspec.Struct, kw_only=True):
+    client_id: UUID
+    cursor: int
+    protocol: int
+    schema: int
+
+
+class PullIn(Versioned, kw_only=True):
+    client_id: UUID
+    cursor: Annotated[int, msgspec.Meta(ge=0, le=2**62)]
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PULL_BATCH)] = DEFAULT_PULL_BATCH
+
+
+class Change(msgspec.Struct, kw_only=True, omit_defaults=True):
+    entity: str
+    id: UUID
+    op: Literal["upsert", "remove"]
+    version: int
+    data: dict[str, Any] | None = None
+
+
+class PullOut(msgspec.Struct, kw_only=True):
+    cursor: int
+    more: bool
+    changes: list[Change]
+    server_time: datetime
+
+
+class MutationIn(msgspec.Struct, kw_only=True):
+    id: UUID
+    seq: Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+    name: MutationName
+    args: dict[str, Any]
+    base_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class PushIn(Versioned, kw_only=True):
+    client_id: UUID
+    mutations: Annotated[list[MutationIn], msgspec.Meta(min_length=1, max_length=MAX_PUSH_BATCH)]
+
+
+class MutationResult(msgspec.Struct, kw_only=True):
+    id: UUID
+    seq: int
+    status: Literal["applied", "rejected", "overridden"]
+    code: str = ""
+    message: str = ""
+    message_sv: str = ""
+    change_number: int | None = None
+
+
+class PushOut(msgspec.Struct, kw_only=True):
+    results: list[MutationResult]
+    last_seq: int
+    # Set when the batch stopped early: resend from last_seq + 1.
+    resend_from: int | None = None
+
+
+class ScopeChecksum(msgspec.Struct, kw_only=True):
+    count: int
+    digest: str
+
+
+class ChecksumsOut(msgspec.Struct, kw_only=True):
+    cursor: int
+    scopes: dict[str, ScopeChecksum]
