@@ -29,6 +29,7 @@ from server.locks.routes import LockController
 from server.orders.routes import OrderController
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
+from server.sync import live
 from server.sync.routes import SyncController
 from server.web import Services, provide_services, refuse_nul_characters, services_from
 
@@ -84,17 +85,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         async with db.connected(url) as engine:
             if settings.migrate_on_start:
                 await db.migrate()
-            app.state["services"] = Services(
-                settings=settings,
-                clock=clock,
-                box=box,
-                calendar=WorkingDayCalendar(
-                    country=settings.country, extra_non_working=settings.non_working_eve_names
-                ),
-                accounts=AccountService(settings, box, clock),
-                engine=engine,
-            )
-            yield
+            async with live.listening(engine):
+                app.state["services"] = Services(
+                    settings=settings,
+                    clock=clock,
+                    box=box,
+                    calendar=WorkingDayCalendar(
+                        country=settings.country, extra_non_working=settings.non_working_eve_names
+                    ),
+                    accounts=AccountService(settings, box, clock),
+                    engine=engine,
+                )
+                yield
 
     return Litestar(
         route_handlers=[

@@ -18,6 +18,8 @@ from server.orders.lifecycle import OrderStatus
 from server.orders.service import new_reference
 from server.orders.tables import CompletionReport, ContactAttempt, OrderEvent, WorkOrder
 from server.settings import Settings
+from server.sync.changes import touch_everything
+from server.sync.tables import SyncChange, SyncClient, SyncMutation
 
 DEMO_PASSWORD = "lockwork-demo"  # noqa: S105 - the published demo password
 
@@ -109,6 +111,9 @@ ORDERS_PER_STATUS = {
 
 async def _reset() -> None:
     for table in (
+        SyncChange,
+        SyncMutation,
+        SyncClient,
         OrderEvent,
         CompletionReport,
         ContactAttempt,
@@ -296,6 +301,8 @@ async def create_demo_data(
                 fitters_co,
             )
             order_count += 1
+    # The rows above were written in bulk, outside the services: log them for sync in one go.
+    await touch_everything(Organisation._meta.db)
     print(
         f"Demo data: {len(providers)} home-care providers, 1 fitters' company, "
         f"{customers} customers "

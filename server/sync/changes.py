@@ -19,7 +19,7 @@ from server.customers.tables import Customer
 from server.db import write_transaction
 from server.locks.tables import Lock
 from server.orders.tables import ContactAttempt, OrderEvent, WorkOrder
-from server.sync import scopes
+from server.sync import live, scopes
 from server.sync.tables import SyncChange, SyncCounter
 
 ORDER = "order"
@@ -74,8 +74,12 @@ async def unit_of_work(engine: Any) -> AsyncIterator[ChangeSet]:
             await flush(change_set)
             for step in change_set.after_flush:
                 await step(change_set)
+            if change_set.last_change_number is not None:
+                await live.notify_in_transaction(engine, change_set.last_change_number)
     finally:
         _current.reset(token)
+    if change_set.last_change_number is not None:
+        live.FEED.publish(change_set.last_change_number)
 
 
 async def _existing(entity: str, entity_id: str) -> dict[str, bool]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import msgspec
 from litestar import Controller, get, post
 from litestar.di import Provide
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK
 
 from server.accounts.permissions import Principal
+from server.sync import live
 from server.sync.schemas import (
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
@@ -19,6 +24,7 @@ from server.sync.schemas import (
     RegisterOut,
 )
 from server.sync.service import SyncService, check_versions
+from server.sync.tables import SyncCounter
 from server.web import Services, provide_principal
 
 
@@ -49,6 +55,33 @@ class SyncController(Controller):
         """Apply mutations in sequence order, each exactly once; one result per mutation."""
         check_versions(data)
         return await SyncService(services).push(principal, data.client_id, data.mutations)
+
+    @get("/events")
+    async def events(self, principal: Principal, services: Services) -> ServerSentEvent:
+        """Server-sent events: ``change`` with the newest change number whenever one commits.
+
+        A poke only: the client then pulls, and the pull applies its scope.
+        """
+        counter = await SyncCounter.select(SyncCounter.value).first()
+        start = int(counter["value"]) if counter else 0
+        live.FEED.publish(start)
+
+        async def stream() -> AsyncIterator[ServerSentEventMessage]:
+            seen = start
+            yield ServerSentEventMessage(
+                event="change", data=msgspec.json.encode({"cursor": seen}).decode()
+            )
+            while True:
+                newest = await live.FEED.wait_beyond(seen, live.HEARTBEAT_SECONDS)
+                if newest > seen:
+                    seen = newest
+                    yield ServerSentEventMessage(
+                        event="change", data=msgspec.json.encode({"cursor": seen}).decode()
+                    )
+                else:
+                    yield ServerSentEventMessage(comment="heartbeat")
+
+        return ServerSentEvent(stream())
 
     @get("/checksums")
     async def checksums(self, principal: Principal, services: Services) -> ChecksumsOut:

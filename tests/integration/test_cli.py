@@ -66,3 +66,23 @@ def test_demo_data_has_orders_in_every_status(database_url, tmp_path) -> None:
 def test_help_works(command, tmp_path) -> None:
     result = run_cli(command, server_env(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path))
     assert result.returncode == 0 and "usage" in result.stdout
+
+
+def test_demo_data_is_in_the_sync_change_log(database_url, tmp_path) -> None:
+    env = server_env(database_url, tmp_path)
+    assert run_cli(["demo-data", "--reset", "--customers", "20"], env).returncode == 0
+
+    async def logged() -> tuple[int, int]:
+        from server import db
+        from server.orders.tables import WorkOrder
+        from server.sync.tables import SyncChange
+
+        async with db.connected(database_url):
+            orders = await WorkOrder.count()
+            in_log = await SyncChange.count().where(
+                (SyncChange.entity == "order") & (SyncChange.scope == "all")
+            )
+            return orders, in_log
+
+    orders, in_log = asyncio.run(logged())
+    assert orders > 0 and in_log == orders
