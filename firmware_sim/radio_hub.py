@@ -13,12 +13,19 @@ The virtual controller is also fixed here: its LE Create Connection Cancel is a 
 connect with a timeout to a lock that is not there wedges the central (pitfall 3).
 :class:`SimController` implements the cancel as the Core spec says. Every controller the hub or
 the gateway's in-process radio creates is a ``SimController``.
+
+Two more gaps of the stock controller are filled for the sleeping lock's beacon: it reports
+every advert as connectable and connects to any advertiser. A ``SimController`` marks adverts
+of a non-connectable advertising set (``NonConnectableAdvExtInd``), reports them to its host as
+non-connectable, never answers them with a connection request, and refuses a connection request
+for such a set. A controller that has left the air sends nothing until it rejoins.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -32,6 +39,17 @@ logger = logging.getLogger(__name__)
 # What a peer's host is told when a controller leaves the air: a real radio that stops
 # answering produces a supervision timeout, reported as Connection Timeout (Core Vol 1 Part F).
 LINK_LOSS_REASON = hci.HCI_ErrorCode.CONNECTION_TIMEOUT_ERROR
+
+_ADVERTISING_PROPERTIES = (
+    hci.HCI_LE_Set_Extended_Advertising_Parameters_Command.AdvertisingProperties
+)
+_CONNECTABLE = _ADVERTISING_PROPERTIES.CONNECTABLE_ADVERTISING
+_REPORT_EVENT = hci.HCI_LE_Extended_Advertising_Report_Event.EventType
+
+
+@dataclass
+class NonConnectableAdvExtInd(ll.AdvExtInd):
+    """An advert from a non-connectable set (legacy ADV_NONCONN_IND): seen, never connected."""
 
 
 class SimController(bumble_controller.Controller):
@@ -65,6 +83,73 @@ class SimController(bumble_controller.Controller):
         # class sends when this handler returns.
         asyncio.get_running_loop().call_soon(self.send_hci_packet, event)
         return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.SUCCESS)
+
+    def _advertises_connectable(self, address: hci.Address) -> bool:
+        for advertising_set in self.advertising_sets.values():
+            if advertising_set.enabled and advertising_set.address == address:
+                parameters = advertising_set.parameters
+                return parameters is None or bool(
+                    parameters.advertising_event_properties & _CONNECTABLE
+                )
+        return True  # the stock legacy advertiser only ever sends ADV_IND
+
+    def send_advertising_pdu(self, packet: ll.AdvertisingPdu) -> None:
+        """Off the air nothing is sent; a non-connectable set's adverts are marked as such."""
+        if self.link is None or self not in self.link.controllers:
+            return
+        if (
+            isinstance(packet, ll.AdvExtInd)
+            and not isinstance(packet, NonConnectableAdvExtInd)
+            and not self._advertises_connectable(packet.advertiser_address)
+        ):
+            packet = NonConnectableAdvExtInd(
+                **{f.name: getattr(packet, f.name) for f in dataclasses.fields(packet)}
+            )
+        super().send_advertising_pdu(packet)
+
+    def on_advertising_pdu(self, pdu: ll.AdvInd | ll.AdvExtInd) -> None:
+        """Report a non-connectable advert as such (Core Vol 4 Part E 7.7.65.13), never connect."""
+        if not isinstance(pdu, NonConnectableAdvExtInd):
+            super().on_advertising_pdu(pdu)
+            return
+        if not self.le_scan_enable:
+            return
+        if self.le_features & hci.LeFeatureMask.LE_EXTENDED_ADVERTISING:
+            report = hci.HCI_LE_Extended_Advertising_Report_Event.Report(
+                event_type=_REPORT_EVENT.LEGACY_ADVERTISING_PDU_USED,  # ADV_NONCONN_IND
+                address_type=pdu.advertiser_address.address_type,
+                address=pdu.advertiser_address,
+                primary_phy=hci.Phy.LE_1M,
+                secondary_phy=0,
+                advertising_sid=0xFF,
+                tx_power=0,
+                rssi=-50,
+                periodic_advertising_interval=0,
+                direct_address_type=0,
+                direct_address=hci.Address.ANY,
+                data=pdu.data,
+            )
+            self.send_hci_packet(hci.HCI_LE_Extended_Advertising_Report_Event([report]))
+        else:
+            legacy = hci.HCI_LE_Advertising_Report_Event.Report(
+                event_type=hci.HCI_LE_Advertising_Report_Event.EventType.ADV_NONCONN_IND,
+                address_type=pdu.advertiser_address.address_type,
+                address=pdu.advertiser_address,
+                data=pdu.data,
+                rssi=-50,
+            )
+            self.send_hci_packet(hci.HCI_LE_Advertising_Report_Event([legacy]))
+
+    def on_le_connect_ind(self, packet: ll.ConnectInd) -> None:
+        """A connection request for a non-connectable set is not for us (Core Vol 6 Part B 4.4)."""
+        if not self._advertises_connectable(packet.advertiser_address):
+            return
+        super().on_le_connect_ind(packet)
+
+    def rejoin_air(self) -> None:
+        """Back in range after :meth:`leave_air` (the host restarts advertising itself)."""
+        if self.link is not None and self not in self.link.controllers:
+            self.link.add_controller(self)
 
     def leave_air(self, *, tell_own_host: bool = True) -> None:
         """Go silent: stop advertising, end every LE link as a supervision timeout, leave the link.
