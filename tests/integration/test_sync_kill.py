@@ -187,7 +187,7 @@ async def _check_database(database_url: str, attempt_ids: set[str]) -> None:
     from server.orders.tables import ContactAttempt
     from server.sync.tables import SyncMutation
 
-    async with db.connected(database_url) as engine:
+    async with db.connected(database_url):
         stored = [
             str(r["id"])
             for r in await ContactAttempt.select(ContactAttempt.id).where(
@@ -203,12 +203,12 @@ async def _check_database(database_url: str, attempt_ids: set[str]) -> None:
             await ContactAttempt.raw("CREATE EXTENSION IF NOT EXISTS amcheck")
             indexes = await ContactAttempt.raw(
                 "SELECT c.oid::regclass::text AS name FROM pg_index i "
-                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE a.amname = 'btree' AND n.nspname = 'public'"
             )
             for index in indexes:
                 await ContactAttempt.raw("SELECT bt_index_check({}::regclass, true)", index["name"])
-        del engine
 
 
 def test_kill_during_pushes_sqlite(tmp_path) -> None:
