@@ -244,6 +244,7 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/sync/pull",
             "/api/sync/push",
             "/api/sync/checksums",
+            "/api/sync/events",
             "/api/auth/me",
             "/api/devices",
             "/api/devices/{device_id}",
