@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,11 +23,18 @@ from server.accounts.routes import (
     UserController,
 )
 from server.accounts.service import AccountService
+from server.activity.routes import ActivityController
 from server.calendar.working_days import WorkingDayCalendar
 from server.clock import Clock
 from server.customers.routes import CustomerController
 from server.http_errors import EXCEPTION_HANDLERS
 from server.locks.routes import LockController
+from server.notify.keys import ensure_vapid_keys
+from server.notify.outbox import Channel
+from server.notify.routes import AdminOutboxController, PushController
+from server.notify.transports import SmtpTransport, WebPushTransport
+from server.notify.worker import NotificationWorker, PeriodicJob
+from server.orders import escalation, reminders
 from server.orders.routes import OrderController
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
@@ -73,6 +82,44 @@ async def landing() -> str:
     )
 
 
+# On shutdown, give the worker this long to finish the message in hand before cancelling it
+# (a cancelled send is retried after its claim expires; see server.notify.outbox).
+WORKER_STOP_SECONDS = 15.0
+
+
+def background_worker(services: Services) -> NotificationWorker:
+    """The outbox worker with its transports and the periodic escalation job."""
+    return NotificationWorker(
+        services.engine,
+        services.clock,
+        {
+            Channel.EMAIL: SmtpTransport(services.settings),
+            Channel.PUSH: WebPushTransport(services.settings, services.vapid),
+        },
+        jobs=[
+            PeriodicJob(
+                "escalations",
+                escalation.ESCALATION_INTERVAL_SECONDS,
+                lambda: escalation.run_escalations(services),
+            ),
+            PeriodicJob(
+                "report reminders",
+                reminders.REMINDER_INTERVAL_SECONDS,
+                lambda: reminders.run_report_reminders(services),
+            ),
+        ],
+    )
+
+
+async def _stop_worker(task: asyncio.Task[None]) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(task), WORKER_STOP_SECONDS)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
     """Build the app. The database is opened, checked and migrated in the lifespan."""
     settings = settings or load_settings()
@@ -86,7 +133,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             if settings.migrate_on_start:
                 await db.migrate()
             async with live.listening(engine):
-                app.state["services"] = Services(
+                services = Services(
                     settings=settings,
                     clock=clock,
                     box=box,
@@ -95,8 +142,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                     ),
                     accounts=AccountService(settings, box, clock),
                     engine=engine,
+                    vapid=await ensure_vapid_keys(box),  # notify (issue 6)
                 )
-                yield
+                app.state["services"] = services
+                # --- notify (issue 6): the outbox worker and the escalation job ---
+                stop = asyncio.Event()
+                worker_task = (
+                    asyncio.create_task(background_worker(services).run(stop))
+                    if settings.background_jobs
+                    else None
+                )
+                try:
+                    yield
+                finally:
+                    stop.set()
+                    if worker_task is not None:
+                        await _stop_worker(worker_task)
 
     return Litestar(
         route_handlers=[
@@ -110,6 +171,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             LockController,
             OrderController,
             SyncController,
+            ActivityController,
+            PushController,
+            AdminOutboxController,
         ],
         dependencies={"services": Provide(provide_services)},
         before_request=refuse_nul_characters,

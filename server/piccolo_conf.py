@@ -17,6 +17,7 @@ APP_REGISTRY = AppRegistry(
         "server.customers.piccolo_app",
         "server.locks.piccolo_app",
         "server.orders.piccolo_app",
+        "server.notify.piccolo_app",
         "server.sync.piccolo_app",
     ]
 )

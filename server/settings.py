@@ -36,6 +36,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     login_failures_per_account_and_address: int = 5
     login_failures_per_address: int = 50
     login_failure_window_minutes: int = 15
+    # Outgoing e-mail (SMTP). With no host, e-mails are kept in the outbox as 'held' for an
+    # administrator to read (GET /api/admin/outbox) instead of being sent.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Lockwork <noreply@lockwork.invalid>"
+    # The notification worker and the escalation job run inside the server; several instances
+    # may all run them (claims keep each job done once). Off: this instance only serves HTTP.
+    background_jobs: bool = True
 
     @property
     def resolved_database_url(self) -> str:

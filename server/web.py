@@ -38,6 +38,8 @@ class Services:
     calendar: WorkingDayCalendar
     accounts: AccountService
     engine: Any
+    # The server's VAPID key pair (server.notify.keys.VapidKeys), loaded at start-up.
+    vapid: Any = None
 
 
 def services_from(state: State) -> Services:

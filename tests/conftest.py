@@ -124,6 +124,9 @@ def settings(database_url: str, tmp_path):
         data_dir=str(tmp_path / "var"),
         database_url=database_url,
         secret_key=TEST_SECRET,
+        # Tests drive the notification worker and the escalation job themselves, on the
+        # test's clock; tests/integration/test_notify_*.py cover the one the lifespan starts.
+        background_jobs=False,
     )
 
 

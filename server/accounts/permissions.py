@@ -160,3 +160,18 @@ def can_see_user(principal: Principal, user_organisation_id: str, user_id: str) 
 
 def can_manage_accounts(principal: Principal) -> bool:
     return principal.is_admin
+
+
+def can_read_outbox(principal: Principal) -> bool:
+    """The notification outbox holds other people's mail: administrators only."""
+    return principal.is_admin
+
+
+def can_see_push_subscription(principal: Principal, owner_user_id: str) -> bool:
+    """A push subscription is one person's device: only that person (and admins) see it."""
+    return principal.is_admin or owner_user_id == principal.user_id
+
+
+def can_post_message(principal: Principal, order: OrderFacts) -> bool:
+    """Everyone who can see an order may take part in its dialogue."""
+    return can_see_order(principal, order)

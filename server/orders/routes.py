@@ -10,18 +10,24 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from server.accounts.permissions import Principal
+from server.clock import LOCAL_ZONE
+from server.orders import contact_plan, flags
+from server.orders.escalation import SEEKING_CONTACT
 from server.orders.schemas import (
     AssignmentIn,
     CompletionOut,
     ContactAttemptIn,
     ContactAttemptOut,
+    MessageIn,
+    MessageOut,
+    NextCallOut,
     OrderEventOut,
     OrderIn,
     OrderOut,
     TransitionIn,
 )
 from server.orders.service import OrderFilters, OrderService
-from server.orders.tables import ContactAttempt, OrderEvent
+from server.orders.tables import ContactAttempt, OrderEvent, OrderMessage
 from server.web import Limit, Offset, Page, Services, found, provide_principal
 
 
@@ -83,6 +89,8 @@ def order_out(
         completed_at=row["completed_at"],
         cancel_reason=row["cancel_reason"],
         overdue=service.is_overdue(row),
+        at_risk=flags.is_at_risk(row, service.s.clock.today(), service.s.calendar),
+        report_late=flags.is_report_late(row, service.s.clock.today()),
         version=row["version"],
         allowed_actions=service.allowed_for(principal, row),
         completion=completion_out(completion),
@@ -189,6 +197,61 @@ class OrderController(Controller):
         )
         return contact_attempt_out(row)
 
+    @get("/{order_id:uuid}/next-call")
+    async def next_call(
+        self, order_id: UUID, principal: Principal, services: Services
+    ) -> NextCallOut:
+        """When to call next: once every working day, rotating the time of day (seed 000)."""
+        row = await OrderService(services).visible(principal, order_id)
+        attempts = (
+            await ContactAttempt.select(ContactAttempt.at, ContactAttempt.outcome)
+            .where(ContactAttempt.order == order_id)
+            .order_by(ContactAttempt.at)
+        )
+        reached = any(a["outcome"] == "reached" for a in attempts)
+        if reached or row["status"] not in SEEKING_CONTACT or row["ordered_at"] is None:
+            return NextCallOut(
+                needed=False, at=None, window=None, attempts=len(attempts), missed_days=[]
+            )
+        suggestion = contact_plan.next_call(
+            [a["at"] for a in attempts],
+            services.clock.now(),
+            services.calendar,
+            ordered_on=row["ordered_at"].astimezone(LOCAL_ZONE).date(),
+            zone=LOCAL_ZONE,
+        )
+        return NextCallOut(
+            needed=True,
+            at=suggestion.at,
+            window=suggestion.window,
+            attempts=len(attempts),
+            missed_days=list(suggestion.missed_days),
+        )
+
+    @get("/{order_id:uuid}/messages")
+    async def list_messages(
+        self, order_id: UUID, principal: Principal, services: Services
+    ) -> list[MessageOut]:
+        """The order's dialogue, oldest first."""
+        await OrderService(services).visible(principal, order_id)
+        rows = (
+            await OrderMessage.select()
+            .where(OrderMessage.order == order_id)
+            .order_by(OrderMessage.at)
+        )
+        return [message_out(r) for r in rows]
+
+    @post("/{order_id:uuid}/messages")
+    async def add_message(
+        self, order_id: UUID, data: MessageIn, principal: Principal, services: Services
+    ) -> MessageOut:
+        """Write on the order: everyone who can see it takes part."""
+        message_id = await OrderService(services).add_message(principal, order_id, data)
+        row = found(
+            await OrderMessage.select().where(OrderMessage.id == message_id).first(), "message"
+        )
+        return message_out(row)
+
     @get("/{order_id:uuid}/events")
     async def list_events(
         self, order_id: UUID, principal: Principal, services: Services
@@ -230,4 +293,15 @@ def contact_attempt_out(r: dict[str, Any]) -> ContactAttemptOut:
         phone=r["phone"],
         outcome=r["outcome"],
         note=r["note"],
+    )
+
+
+def message_out(r: dict[str, Any]) -> MessageOut:
+    return MessageOut(
+        id=r["id"],
+        order_id=r["order"],
+        author_id=r["author"],
+        author_name=r["author_name"],
+        body=r["body"],
+        at=r["at"],
     )

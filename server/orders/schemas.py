@@ -162,3 +162,30 @@ class OrderOut(msgspec.Struct, kw_only=True):
     version: int
     allowed_actions: list[str]
     completion: CompletionOut | None = None
+    # Due today or on the next working day, not done yet.
+    at_risk: bool = False
+    # The completion report was filed (or is still missing) after its deadline.
+    report_late: bool = False
+
+
+class NextCallOut(msgspec.Struct, kw_only=True):
+    """The routine of seed 000 step 3 applied to this order's contact attempts."""
+
+    needed: bool  # False once contact was made or the order no longer seeks contact
+    at: datetime | None
+    window: str | None  # morning | midday | afternoon
+    attempts: int
+    missed_days: list[date]  # working days since ordering with no attempt
+
+
+class MessageIn(msgspec.Struct, kw_only=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class MessageOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    order_id: UUID
+    author_id: UUID
+    author_name: str
+    body: str
+    at: datetime

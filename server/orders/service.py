@@ -18,6 +18,7 @@ from server.customers.tables import Customer
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.locks.tables import Lock
 from server.orders import checklist as checklist_rules
+from server.orders import notifications as order_notifications  # notify (issue 6)
 from server.orders import sla
 from server.orders.lifecycle import (
     OPEN_STATUSES,
@@ -28,10 +29,23 @@ from server.orders.lifecycle import (
     allowed_actions,
     transition,
 )
-from server.orders.schemas import AssignmentIn, ContactAttemptIn, OrderIn, TransitionIn
-from server.orders.tables import CompletionReport, ContactAttempt, OrderEvent, WorkOrder
+from server.orders.schemas import AssignmentIn, ContactAttemptIn, MessageIn, OrderIn, TransitionIn
+from server.orders.tables import (
+    CompletionReport,
+    ContactAttempt,
+    OrderEvent,
+    OrderMessage,
+    WorkOrder,
+)
 from server.scopes import has_visible_order, order_scope
-from server.sync.changes import CONTACT_ATTEMPT, ORDER, ORDER_EVENT, changed, unit_of_work
+from server.sync.changes import (
+    CONTACT_ATTEMPT,
+    MESSAGE,
+    ORDER,
+    ORDER_EVENT,
+    changed,
+    unit_of_work,
+)
 from server.web import Services, found
 
 # Letters and digits that cannot be mistaken for one another when read out on the phone.
@@ -453,6 +467,10 @@ class OrderService:
                 if result.lock_evidence_overridden
                 else (data.reason or data.reply_text or ""),
             )
+            # --- notify (issue 6): the completion e-mail and push commit with the change ---
+            if result.status is OrderStatus.DONE:
+                await order_notifications.enqueue_completion(self.s, order_id, now)
+            # --- end notify ---
 
     async def add_contact_attempt(
         self,
@@ -519,6 +537,29 @@ class OrderService:
             )
         return attempt.id
 
+    async def add_message(
+        self, principal: Principal, order_id: UUID, data: MessageIn, message_id: UUID | None = None
+    ) -> UUID:
+        async with unit_of_work(self.s.engine):
+            row = await self.visible(principal, order_id)
+            if not perm.can_post_message(principal, facts(row)):
+                raise Forbidden("You cannot write on this order.")
+            if message_id and await OrderMessage.exists().where(OrderMessage.id == message_id):
+                raise Conflict("A message with this id exists already.", code="duplicate_id")
+            message = OrderMessage(
+                order=order_id,
+                author=principal.user_id,
+                author_name=principal.name,
+                body=data.body,
+                at=self.s.clock.now(),
+                device=principal.device,
+            )
+            if message_id:
+                message.id = message_id  # made on the device, so its offline copy matches
+            await message.save()
+            changed(MESSAGE, message.id)
+        return UUID(str(message.id))
+
     async def assign(self, principal: Principal, order_id: UUID, data: AssignmentIn) -> None:
         async with unit_of_work(self.s.engine):
             row = await self.visible(principal, order_id)
@@ -562,3 +603,9 @@ class OrderService:
                     "to": str(data.fitter_id) if data.fitter_id else None,
                 },
             )
+            # --- notify (issue 6): the new fitter's phone hears of the job ---
+            if data.fitter_id is not None and str(data.fitter_id) != str(row["assigned_fitter"]):
+                await order_notifications.enqueue_assignment(
+                    self.s, order_id, data.fitter_id, row["version"] + 1, self.s.clock.now()
+                )
+            # --- end notify ---

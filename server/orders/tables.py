@@ -100,3 +100,15 @@ class OrderEvent(Table):
     changes = JSON(default={})
     flagged = Boolean(default=False, help_text="Needs attention in the audit, e.g. an override.")
     note = Text(default="")
+
+
+class OrderMessage(Table):
+    """A message on an order: the dialogue between home-care staff, planner and fitter."""
+
+    id = UUID(primary_key=True)
+    order = ForeignKey(WorkOrder, null=False, index=True)
+    author = ForeignKey(User, null=False)
+    author_name = Varchar(length=200, default="")
+    body = Text()
+    at = Timestamptz()
+    device = Varchar(length=100, default="")

@@ -18,7 +18,7 @@ from typing import Any
 from server.customers.tables import Customer
 from server.db import write_transaction
 from server.locks.tables import Lock
-from server.orders.tables import ContactAttempt, OrderEvent, WorkOrder
+from server.orders.tables import ContactAttempt, OrderEvent, OrderMessage, WorkOrder
 from server.sync import live, scopes
 from server.sync.tables import SyncChange, SyncCounter
 
@@ -27,10 +27,15 @@ CUSTOMER = "customer"
 LOCK = "lock"
 CONTACT_ATTEMPT = "contact_attempt"
 ORDER_EVENT = "order_event"
+MESSAGE = "message"
 MUTATION = "mutation"
-ENTITIES = (ORDER, CUSTOMER, LOCK, CONTACT_ATTEMPT, ORDER_EVENT, MUTATION)
+ENTITIES = (ORDER, CUSTOMER, LOCK, CONTACT_ATTEMPT, ORDER_EVENT, MESSAGE, MUTATION)
 # Rows whose scope is their order's.
-ORDER_CHILDREN: dict[str, Any] = {CONTACT_ATTEMPT: ContactAttempt, ORDER_EVENT: OrderEvent}
+ORDER_CHILDREN: dict[str, Any] = {
+    CONTACT_ATTEMPT: ContactAttempt,
+    ORDER_EVENT: OrderEvent,
+    MESSAGE: OrderMessage,
+}
 
 
 @dataclass

@@ -11,7 +11,7 @@ import msgspec
 
 from server.accounts.permissions import Principal
 from server.errors import ValidationFailed
-from server.orders.schemas import CompletionIn, ContactAttemptIn, TransitionIn
+from server.orders.schemas import CompletionIn, ContactAttemptIn, MessageIn, TransitionIn
 from server.orders.service import OrderService
 from server.orders.tables import WorkOrder
 
@@ -49,7 +49,14 @@ class OrderPutOnHold(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
+class MessageAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: UUID
+    message_id: UUID | None = None
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
 ARGUMENTS: dict[str, type[msgspec.Struct]] = {
+    "message.add": MessageAdd,
     "contact_attempt.add": ContactAttemptAdd,
     "order.schedule": OrderSchedule,
     "order.confirm": OrderOnly,
@@ -87,6 +94,11 @@ async def apply(service: OrderService, principal: Principal, name: str, args: An
             at=args.at,
         )
         await service.add_contact_attempt(principal, args.order_id, data, args.attempt_id)
+        return args.order_id
+    if isinstance(args, MessageAdd):
+        await service.add_message(
+            principal, args.order_id, MessageIn(body=args.body), args.message_id
+        )
         return args.order_id
     if isinstance(args, OrderSchedule):
         transition = TransitionIn(

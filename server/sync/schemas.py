@@ -17,6 +17,7 @@ MAX_PUSH_BATCH = 200
 
 MutationName = Literal[
     "contact_attempt.add",
+    "message.add",
     "order.schedule",
     "order.confirm",
     "order.start",

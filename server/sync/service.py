@@ -17,9 +17,15 @@ from server.db import read_snapshot
 from server.errors import Conflict, LockworkError
 from server.locks.routes import lock_out
 from server.locks.tables import Lock
-from server.orders.routes import contact_attempt_out, order_out
+from server.orders.routes import contact_attempt_out, message_out, order_out
 from server.orders.service import ORDER_SELECT, OrderService
-from server.orders.tables import CompletionReport, ContactAttempt, OrderEvent, WorkOrder
+from server.orders.tables import (
+    CompletionReport,
+    ContactAttempt,
+    OrderEvent,
+    OrderMessage,
+    WorkOrder,
+)
 from server.sync import changes as log
 from server.sync import mutations, scopes
 from server.sync.schemas import (
@@ -214,6 +220,9 @@ class SyncService:
                     "flagged": row["flagged"],
                     "note": row["note"],
                 }
+        elif entity == log.MESSAGE:
+            for row in await OrderMessage.select().where(OrderMessage.id.is_in(ids)):
+                put(row["id"], message_out(row))
         elif entity == log.MUTATION:
             for row in await SyncMutation.select().where(SyncMutation.id.is_in(ids)):
                 put(

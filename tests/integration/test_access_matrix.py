@@ -40,12 +40,15 @@ READ_ROUTES = {
     "/api/orders/{order_id}": "order",
     "/api/orders/{order_id}/contact-attempts": "order",
     "/api/orders/{order_id}/events": "order",
+    "/api/orders/{order_id}/next-call": "order",
+    "/api/orders/{order_id}/messages": "order",
     "/api/customers/{customer_id}": "customer",
     "/api/locks/{lock_id}": "lock",
     "/api/organisations/{organisation_id}": "organisation",
 }
 LIST_ROUTES = {
     "/api/orders": ("order", ["order_a", "order_b"]),
+    "/api/activity": ("order", ["order_a", "order_b"]),
     "/api/customers": ("customer", ["customer_a", "customer_b"]),
     "/api/locks": ("lock", ["lock_a", "lock_b", "lock_stock"]),
     "/api/organisations": ("organisation", ["provider_a", "provider_b", "fitters_1", "fitters_2"]),
@@ -115,6 +118,13 @@ def _write_routes(world):
             "/api/orders/{order_a}/transitions",
             {"action": "schedule", "planned_start": "2026-03-12T09:00:00Z", "estimate_minutes": 60},
             {"admin", "planner_1", "fitter_1"},
+            "order_a",
+        ),
+        (
+            "POST",
+            "/api/orders/{order_a}/messages",
+            {"body": "Hej"},
+            {"admin", "orderer_a", "planner_1", "fitter_1"},
             "order_a",
         ),
         (
@@ -248,6 +258,13 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/auth/me",
             "/api/devices",
             "/api/devices/{device_id}",
+            # Notifications and the activity list: test_notification_and_activity_routes.
+            "/api/push/public-key",
+            "/api/push/subscriptions",
+            "/api/push/subscriptions/{subscription_id}",
+            "/api/admin/outbox",
+            "/api/admin/outbox/summary",
+            "/api/activity/closed-per-person",
         }
     )
     app_paths = {
@@ -266,7 +283,54 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "organisation_id",
             "user_id",
             "device_id",
+            "subscription_id",
         ):
             concrete = concrete.replace("{" + param + "}", world.ids["order_a"])
         response = await client.get(concrete)
         assert response.status_code in {401, 405}, (path, response.status_code)
+
+
+async def test_notification_and_activity_routes(client, world) -> None:
+    """The outbox is for admins only; push subscriptions belong to their person; everyone has
+    the public key and an activity count over what they can see."""
+    from tests.integration.push_keys import new_subscription_keys
+
+    for name in ACTORS:
+        headers = world[name].headers
+        for path in ("/api/admin/outbox", "/api/admin/outbox/summary"):
+            response = await client.get(path, headers=headers)
+            assert response.status_code == (200 if name == "admin" else 403), (path, name)
+        key = await client.get("/api/push/public-key", headers=headers)
+        assert key.status_code == 200 and len(key.json()["public_key"]) == 87
+        counts = await client.get(
+            "/api/activity/closed-per-person", params={"day": "2026-03-10"}, headers=headers
+        )
+        assert counts.status_code == 200 and counts.json() == []
+    subscriptions = {}
+    for name in ACTORS:
+        keys = new_subscription_keys()
+        response = await client.post(
+            "/api/push/subscriptions",
+            json={
+                "endpoint": f"https://push.example.org/send/{name}",
+                "keys": {"p256dh": keys.p256dh, "auth": keys.auth},
+            },
+            headers=world[name].headers,
+        )
+        assert response.status_code == 201, response.text
+        subscriptions[name] = response.json()["id"]
+    for owner, sub_id in subscriptions.items():
+        for name in ACTORS:
+            if name in {owner, "admin"}:
+                continue
+            response = await client.delete(
+                f"/api/push/subscriptions/{sub_id}", headers=world[name].headers
+            )
+            assert response.status_code == 404, (owner, name)
+        listed = await client.get("/api/push/subscriptions", headers=world[owner].headers)
+        assert [s["id"] for s in listed.json()] == [sub_id]
+        remover = "admin" if owner == "orderer_a" else owner
+        response = await client.delete(
+            f"/api/push/subscriptions/{sub_id}", headers=world[remover].headers
+        )
+        assert response.status_code == 204

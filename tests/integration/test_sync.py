@@ -156,3 +156,27 @@ async def test_pull_with_a_foreign_client_id_is_unknown(client, world) -> None:
     with pytest.raises(SyncClientError) as caught:
         await theirs._post("/api/sync/pull", {"client_id": mine.client_id, "cursor": 0})
     assert caught.value.code == "unknown_client"
+
+
+async def test_messages_travel_both_ways(client, world) -> None:
+    fitter = client_for(client, world["fitter_1"])
+    orderer = client_for(client, world["orderer_a"])
+    order_id = world.ids["order_a"]
+    message_id = "8c6e2a52-5d8f-4d7c-9d1e-0f2b8e6f4a11"
+    fitter.enqueue(
+        "message.add", {"order_id": order_id, "message_id": message_id, "body": "Kommer 10:15"}
+    )
+    assert [r["status"] for r in await fitter.push()] == ["applied"]
+    await orderer.pull()
+    assert orderer.held("message")[message_id]["body"] == "Kommer 10:15"
+    reply = await client.post(
+        f"/api/orders/{order_id}/messages",
+        json={"body": "Tack!"},
+        headers=world["orderer_a"].headers,
+    )
+    assert reply.status_code == 201
+    await fitter.pull()
+    assert {m["body"] for m in fitter.held("message").values()} == {"Kommer 10:15", "Tack!"}
+    # Someone who cannot see the order cannot read or write its messages.
+    other = await client.get(f"/api/orders/{order_id}/messages", headers=world["fitter_2"].headers)
+    assert other.status_code == 404

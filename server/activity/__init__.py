@@ -1,0 +1,1 @@
+"""The activity list: prioritised work across orders (seed 001), and daily counts."""

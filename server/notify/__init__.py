@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox, e-mail, Web Push and the background worker."""

@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from server.notify.tables import OutboxMessage, PushSubscription, ServerKey
+
+APP_CONFIG = AppConfig(
+    app_name="notify",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[OutboxMessage, PushSubscription, ServerKey],
+    migration_dependencies=["server.accounts.piccolo_app"],
+    commands=[],
+)

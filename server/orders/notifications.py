@@ -1,0 +1,395 @@
+"""What the orders area tells people, and whom: the completion and escalation messages.
+
+Each ``enqueue_*`` function only writes outbox rows and must run inside the transaction of the
+change that causes it (``server.notify.outbox``). Texts are Swedish; they name the order and
+the customer but never a personal identity number, and push texts (shown on lock screens)
+carry the order reference only, not the customer's name.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from server.accounts.permissions import Role
+from server.accounts.tables import User
+from server.clock import LOCAL_ZONE
+from server.notify.outbox import Email, enqueue_email, enqueue_push
+from server.orders.tables import CompletionReport, ContactAttempt, WorkOrder
+from server.web import Services
+
+KIND_SV = {
+    "installation": "Installation av lås",
+    "service": "Service av lås",
+    "battery": "Batteribyte",
+    "removal": "Demontering av lås",
+    "inspection": "Kontroll av lås",
+}
+TO_WHOM_SV = {"customer": "kund", "relative": "anhörig", "provider": "utförare", "other": "annan"}
+FOOTER_SV = "Detta meddelande skickades automatiskt av Lockwork. Svara inte på det."
+
+
+def followers(order: dict[str, Any]) -> list[str]:
+    """The users who follow an order and get its push notifications.
+
+    Today the orderer who placed it; the place to add watchers (a planner, colleagues of the
+    orderer) later without touching the callers.
+    """
+    return [str(order["ordered_by"])] if order.get("ordered_by") else []
+
+
+def order_link(services: Services, order_id: Any) -> str:
+    return f"{services.settings.public_url.rstrip('/')}/orders/{order_id}"
+
+
+def _yes_no(value: bool) -> str:
+    return "ja" if value else "nej"
+
+
+def _day(d: date) -> str:
+    return d.isoformat()
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def _html(
+    title: str, lines: Iterable[tuple[str, str]], paragraphs: Iterable[str], link: str
+) -> str:
+    """A small, inline-styled HTML version of the same content (escaped throughout)."""
+    rows = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em;vertical-align:top'>"
+        f"{html.escape(k)}</th><td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>"
+        for k, v in lines
+    )
+    paras = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return (
+        "<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head>"
+        "<body style='font-family:sans-serif;line-height:1.4'>"
+        f"<h1 style='font-size:1.2em'>{html.escape(title)}</h1>{paras}"
+        f"<table>{rows}</table>"
+        f"<p><a href='{html.escape(link, quote=True)}'>Öppna ordern i Lockwork</a></p>"
+        f"<p style='color:#666;font-size:0.9em'>{html.escape(FOOTER_SV)}</p></body></html>"
+    )
+
+
+def _text(
+    greeting: str, paragraphs: Iterable[str], lines: Iterable[tuple[str, str]], link: str
+) -> str:
+    body = [greeting, ""]
+    for p in paragraphs:
+        body += [p, ""]
+    for key, value in lines:
+        if "\n" in value:
+            body += [f"{key}:", *("  " + v for v in value.splitlines())]
+        else:
+            body.append(f"{key}: {value}")
+    body += ["", f"Öppna ordern: {link}", "", "-- ", FOOTER_SV, ""]
+    return "\n".join(body)
+
+
+async def _order(order_id: Any) -> dict[str, Any]:
+    row = (
+        await WorkOrder.select(
+            *WorkOrder.all_columns(),
+            WorkOrder.customer.name.as_alias("customer_name"),
+            WorkOrder.customer.street_address.as_alias("customer_street"),
+            WorkOrder.customer.city.as_alias("customer_city"),
+            WorkOrder.ordering_organisation.name.as_alias("provider_name"),
+            WorkOrder.ordering_organisation.email.as_alias("provider_email"),
+            WorkOrder.ordering_organisation.completion_copy_email.as_alias("copy_email"),
+            WorkOrder.ordered_by.email.as_alias("orderer_email"),
+            WorkOrder.ordered_by.full_name.as_alias("orderer_name"),
+        )
+        .where(WorkOrder.id == order_id)
+        .first()
+    )
+    assert row is not None, "the caller holds the order in its transaction"
+    return row
+
+
+def _orderer_address(order: dict[str, Any]) -> str:
+    """Seed 000 step 4: the e-mail in the contact field of the user who placed the order."""
+    return str(order["feedback_email"] or order["orderer_email"] or "")
+
+
+def _address(order: dict[str, Any]) -> str:
+    return ", ".join(p for p in (order["customer_street"], order["customer_city"]) if p)
+
+
+# -- completion (seed 000, step 4) --------------------------------------------------------------
+
+
+def completion_email(
+    order: dict[str, Any], report: dict[str, Any], fitter_name: str, link: str
+) -> Email:
+    reference = order["reference"]
+    subject = f"Order {reference} är klar – {KIND_SV.get(order['kind'], order['kind'])}"
+    materials = ", ".join(
+        f"{m['name']} ({m['quantity']} st)" for m in report.get("materials") or []
+    )
+    lines = [
+        ("Order", reference),
+        ("Ärende", KIND_SV.get(order["kind"], order["kind"])),
+        ("Kund", order["customer_name"]),
+        ("Adress", _address(order)),
+        ("Besöksdag", _day(report["visit_on"])),
+        ("Utfört", report["work_done"]),
+        ("Batteri bytt", _yes_no(report["battery_replaced"])),
+        ("Lås bytt", _yes_no(report["lock_replaced"])),
+    ]
+    if materials:
+        lines.append(("Material", materials))
+    lines += [
+        ("Tidsåtgång", f"{report['minutes_spent']} minuter"),
+        ("Klarrapporterad av", f"{fitter_name}, {_local(report['reported_at'])}"),
+    ]
+    paragraphs = [
+        f"Låsmontören har klarrapporterat order {reference} för {order['customer_name']}."
+    ]
+    if report["late"]:
+        paragraphs.append(
+            "Observera: klarrapporten lämnades senare än första arbetsdagen efter besöket."
+        )
+    greeting = f"Hej {order['feedback_name'] or order['orderer_name']},"
+    title = f"Order {reference} är klar"
+    return Email(
+        to=[_orderer_address(order)],
+        cc=[order["copy_email"]] if order["copy_email"] else [],
+        subject=subject,
+        text=_text(greeting, paragraphs, lines, link),
+        html=_html(title, lines, [greeting, *paragraphs], link),
+    )
+
+
+def completion_push(order: dict[str, Any], link: str) -> dict[str, Any]:
+    return {
+        "type": "order_done",
+        "order_id": str(order["id"]),
+        "reference": order["reference"],
+        "title": "Order klar",
+        "body": f"Order {order['reference']} är klarrapporterad.",
+        "url": link,
+    }
+
+
+async def enqueue_completion(services: Services, order_id: Any, now: datetime) -> None:
+    """The completion e-mail (orderer, copy to the provider's copy address) and the push."""
+    order = await _order(order_id)
+    report = (
+        await CompletionReport.select(
+            *CompletionReport.all_columns(),
+            CompletionReport.reported_by.full_name.as_alias("fitter_name"),
+        )
+        .where(CompletionReport.order == order_id)
+        .output(load_json=True)
+        .first()
+    )
+    assert report is not None, "completion writes its report first"
+    link = order_link(services, order_id)
+    key = f"order:{order_id}:completed"
+    await enqueue_email(
+        f"{key}:email",
+        completion_email(order, report, report["fitter_name"], link),
+        now=now,
+        order_id=order_id,
+    )
+    await enqueue_push(
+        f"{key}:push", followers(order), completion_push(order, link), now=now, order_id=order_id
+    )
+
+
+# -- escalation (seed 000, step 3a) -------------------------------------------------------------
+
+
+async def _attempt_lines(order_id: Any) -> str:
+    attempts = (
+        await ContactAttempt.select(
+            ContactAttempt.at, ContactAttempt.to_whom, ContactAttempt.outcome
+        )
+        .where(ContactAttempt.order == order_id)
+        .order_by(ContactAttempt.at)
+    )
+    if not attempts:
+        return "inga registrerade"
+    outcome_sv = {
+        "no_answer": "inget svar",
+        "busy": "upptaget",
+        "wrong_number": "fel nummer",
+        "voicemail": "röstbrevlåda",
+        "reached": "kontakt",
+    }
+    return "\n".join(
+        f"{_local(a['at'])} – {TO_WHOM_SV.get(a['to_whom'], a['to_whom'])}: "
+        f"{outcome_sv.get(a['outcome'], a['outcome'])}"
+        for a in attempts
+    )
+
+
+async def enqueue_escalation(services: Services, order_id: Any, level: int, now: datetime) -> None:
+    """Level 1: the orderer and the ordering provider (e-mail, push to the followers).
+    Level 2: the administrators (e-mail)."""
+    order = await _order(order_id)
+    link = order_link(services, order_id)
+    reference = order["reference"]
+    ordered_on = order["ordered_at"].astimezone(LOCAL_ZONE).date() if order["ordered_at"] else None
+    lines = [
+        ("Order", reference),
+        ("Ärende", KIND_SV.get(order["kind"], order["kind"])),
+        ("Kund", order["customer_name"]),
+        ("Adress", _address(order)),
+        ("Beställd", _day(ordered_on) if ordered_on else "–"),
+        (
+            "Beställare",
+            f"{order['feedback_name'] or order['orderer_name']}, {order['provider_name']}",
+        ),
+        ("Bäst att nå kunden", order["customer_best_times"] or "–"),
+        ("Kontaktförsök", await _attempt_lines(order_id)),
+    ]
+    key = f"order:{order_id}:escalation:{level}"
+    if level == 1:
+        title = f"Ingen kontakt med kunden – order {reference}"
+        paragraphs = [
+            f"Låsmontören har inte fått kontakt med kund, anhörig eller utförare inom tre "
+            f"arbetsdagar från beställningen av order {reference}.",
+            "Kontrollera att kontaktuppgifterna i ordern stämmer och hjälp gärna till att nå "
+            "kunden, så att besöket kan bokas.",
+        ]
+        greeting = f"Hej {order['feedback_name'] or order['orderer_name']},"
+        email = Email(
+            to=[_orderer_address(order), order["provider_email"] or ""],
+            subject=f"Eskalering: ingen kontakt med kunden i order {reference}",
+            text=_text(greeting, paragraphs, lines, link),
+            html=_html(title, lines, [greeting, *paragraphs], link),
+        )
+        await enqueue_email(f"{key}:email", email, now=now, order_id=order_id)
+        await enqueue_push(
+            f"{key}:push",
+            followers(order),
+            {
+                "type": "order_escalated",
+                "order_id": str(order_id),
+                "reference": reference,
+                "level": level,
+                "title": "Ingen kontakt med kunden",
+                "body": f"Order {reference}: låsmontören har inte nått kunden på tre arbetsdagar.",
+                "url": link,
+            },
+            now=now,
+            order_id=order_id,
+        )
+        return
+    admins = await _admin_addresses()
+    title = f"Ingen kontakt med kund eller utförare – order {reference}"
+    paragraphs = [
+        f"Låsmontören har varken fått kontakt med kund/anhörig eller med den beställande "
+        f"utförarorganisationen för order {reference}, trots eskalering till utföraren.",
+        "Enligt rutinen går ärendet nu till systemförvaltaren för vidare åtgärder.",
+    ]
+    greeting = "Hej systemförvaltare,"
+    email = Email(
+        to=admins,
+        subject=f"Eskalering till systemförvaltare: order {reference}",
+        text=_text(greeting, paragraphs, lines, link),
+        html=_html(title, lines, [greeting, *paragraphs], link),
+    )
+    await enqueue_email(f"{key}:email", email, now=now, order_id=order_id)
+
+
+async def _admin_addresses() -> list[str]:
+    # Roles are a JSON list; administrators are few, so filter them here.
+    users = (
+        await User.select(User.email, User.roles)
+        .where(
+            (User.active == True) & (User.email != "")  # noqa: E712 - a SQL expression
+        )
+        .output(load_json=True)
+    )
+    return sorted(u["email"] for u in users if Role.ADMIN.value in (u["roles"] or []))
+
+
+# -- new job for the fitter (the PWA shows "new job assigned") ---------------------------------
+
+
+def assignment_push(order: dict[str, Any], link: str) -> dict[str, Any]:
+    return {
+        "type": "order_assigned",
+        "order_id": str(order["id"]),
+        "reference": order["reference"],
+        "title": "Nytt jobb",
+        "body": f"Order {order['reference']} är tilldelad dig.",
+        "url": link,
+    }
+
+
+async def enqueue_assignment(
+    services: Services, order_id: Any, fitter_id: Any, version: int, now: datetime
+) -> None:
+    """Push "new job" to the fitter the order was just assigned to (once per assignment)."""
+    order = await _order(order_id)
+    link = order_link(services, order_id)
+    await enqueue_push(
+        f"order:{order_id}:assigned:{version}",
+        [fitter_id],
+        assignment_push(order, link),
+        now=now,
+        order_id=order_id,
+    )
+
+
+# -- completion-report reminder (seed 000 step 4: at the latest the first working day after) ---
+
+
+def report_reminder_email(order: dict[str, Any], deadline: date, link: str) -> Email:
+    title = f"Påminnelse: klarrapport för order {order['reference']}"
+    paragraphs = [
+        f"Klarrapporten för order {order['reference']} ska lämnas senast {_day(deadline)}, "
+        "första arbetsdagen efter besöket.",
+        "Lämna den i appen så snart du kan; beställaren får då sitt besked.",
+    ]
+    lines = [("Order", order["reference"]), ("Adress", _address(order))]
+    return Email(
+        to=[order["fitter_email"]] if order.get("fitter_email") else [],
+        cc=[],
+        subject=title,
+        text=_text(title, paragraphs, lines, link),
+        html=_html(title, lines, paragraphs, link),
+    )
+
+
+def report_reminder_push(order: dict[str, Any], link: str) -> dict[str, Any]:
+    return {
+        "type": "report_due",
+        "order_id": str(order["id"]),
+        "reference": order["reference"],
+        "title": "Klarrapport saknas",
+        "body": f"Lämna klarrapporten för order {order['reference']}.",
+        "url": link,
+    }
+
+
+async def enqueue_report_reminder(
+    services: Services, order_id: Any, deadline: date, today: date, now: datetime
+) -> None:
+    """Remind the fitter, once a day, of a completion report that is due or late."""
+    order = await _order(order_id)
+    if order.get("assigned_fitter") is None:
+        return
+    fitter = await User.select(User.email).where(User.id == order["assigned_fitter"]).first()
+    order = {**order, "fitter_email": fitter["email"] if fitter else ""}
+    link = order_link(services, order_id)
+    key = f"order:{order_id}:report-reminder:{today.isoformat()}"
+    await enqueue_email(
+        f"{key}:email", report_reminder_email(order, deadline, link), now=now, order_id=order_id
+    )
+    await enqueue_push(
+        f"{key}:push",
+        [order["assigned_fitter"]],
+        report_reminder_push(order, link),
+        now=now,
+        order_id=order_id,
+    )
