@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Final
 
 import msgspec
 
 from firmware_sim.errors import InvalidRequestError
+from gateway.protocol.results import BatteryStage
 
 # (open-circuit mV, percent remaining): strictly increasing in both columns. 2000 mV is the
 # cell's end of life; 3200 mV a fresh cell at rest. The plateau between 2820 and 2970 mV holds
@@ -77,17 +78,6 @@ HIGH_MIN_PERCENT: Final = 60.0
 MEDIUM_MIN_PERCENT: Final = 30.0
 LOW_MIN_PERCENT: Final = 15.0
 VERY_LOW_MIN_PERCENT: Final = 5.0
-
-
-class BatteryStage(IntEnum):
-    """The five levels fitters know; EMPTY blocks the motor, DEAD is no radio at all."""
-
-    DEAD = 0
-    EMPTY = 1
-    VERY_LOW = 2
-    LOW = 3
-    MEDIUM = 4
-    HIGH = 5
 
 
 class Operation(StrEnum):

@@ -32,7 +32,6 @@ from firmware_sim.faults import Fault, FaultSet
 from firmware_sim.model import LockModel
 from firmware_sim.peripheral import AdvertMode, DeviceInfo, LockPeripheral, Session
 from firmware_sim.radio_hub import SimController
-from firmware_sim.results import BatteryResult, DiagnoseResult, StatusResult
 from firmware_sim.store import LockStore, SimEvent, StoredLock
 from gateway.protocol.codes import Actuation, Command, FaultCode, MessageType
 from gateway.protocol.crypto import PRIVATE_KEY_BYTES, RandomBytes, SigningKey
@@ -40,6 +39,7 @@ from gateway.protocol.encoding import Frame
 from gateway.protocol.gatt import Advertisement, encode_advertisement, short_serial_for
 from gateway.protocol.lock_core import Authorization, LockCore, LockState
 from gateway.protocol.reports import ReportValues
+from gateway.protocol.results import BatteryResult, DiagnoseResult, StatusResult
 from gateway.protocol.session import SecureChannel, accept_session
 
 logger = logging.getLogger(__name__)
@@ -359,7 +359,7 @@ class SimLock:
             return BatteryResult(
                 self.battery.voltage_mv,
                 self.battery.percent,
-                int(self.battery.stage),
+                self.battery.stage,
                 mechanics.last_loaded_mv,
             ).encode()
         if command is Command.READ_STATUS:
@@ -376,7 +376,7 @@ class SimLock:
                 motor_current_healthy=mechanics.last_motor_current_healthy,
                 last_fault=state.last_fault,
                 last_loaded_mv=mechanics.last_loaded_mv,
-                battery_stage=int(self.battery.stage),
+                battery_stage=self.battery.stage,
                 motor_runs=mechanics.motor_runs,
             ).encode()
         return b""  # READ_EVENT_LOG (LockCore fills it), UNPAIR

@@ -9,3 +9,10 @@ class GatewayError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class InputError(GatewayError):
+    """Something the person gave the gateway (an argument, a file) is not usable as given.
+
+    The message says what is wrong and what to give instead.
+    """

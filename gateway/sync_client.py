@@ -80,8 +80,16 @@ class SyncClient:
             pending.seq = self.next_seq
             self.next_seq += 1
 
-    def enqueue(self, name: str, args: dict[str, Any], base_version: int | None = None) -> str:
-        mutation_id = str(uuid.uuid4())
+    def enqueue(
+        self,
+        name: str,
+        args: dict[str, Any],
+        base_version: int | None = None,
+        mutation_id: str | None = None,
+    ) -> str:
+        """Queue a mutation. A caller that keeps its own durable record passes that record's id
+        as ``mutation_id``, so a resend after a restart is still the same mutation."""
+        mutation_id = mutation_id or str(uuid.uuid4())
         self.outbox.append(Pending(mutation_id, self.next_seq, name, args, base_version))
         self.next_seq += 1
         return mutation_id

@@ -291,6 +291,10 @@ class LockLink:
             "Wake the lock and try again."
         ) from last_error
 
+    async def wait_lost(self) -> None:
+        """Return when the link drops on its own (for callers that wait on notifications)."""
+        await self._lost.wait()
+
     def _on_unsolicited_disconnect(self, _client: BleakClient) -> None:
         self._link_lost = True
         self._lost.set()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from sim_driver import (
+    ANSWER_TIMEOUT_S,
     TEST_TIMING,
-    SecureLink,
     StartFleet,
     TestServer,
     pair,
@@ -20,10 +20,10 @@ from sim_driver import (
 
 from firmware_sim.faults import Fault
 from firmware_sim.lock import PowerState, SimLock
-from firmware_sim.results import BatteryResult, DiagnoseResult, StatusResult
 from gateway.ble.connection import LockLink, LockRegistry
 from gateway.ble.errors import LinkLost
 from gateway.ble.radio import Radio
+from gateway.lock_client import LockAnswerTimeout, LockNotGenuine, LockSession
 from gateway.protocol.codes import (
     FAULT_OWNER,
     Command,
@@ -31,9 +31,9 @@ from gateway.protocol.codes import (
     FaultOwner,
     StatusCode,
 )
-from gateway.protocol.errors import CryptoError
 from gateway.protocol.lock_core import decode_event_log
 from gateway.protocol.reports import verify_report
+from gateway.protocol.results import BatteryResult, DiagnoseResult, StatusResult
 
 pytestmark = pytest.mark.ble
 
@@ -183,8 +183,9 @@ async def test_slow_answers_are_slow_and_can_time_out(
         receipt = await secure.command(client, Command.READ_BATTERY)
         assert time.perf_counter() - started >= 2 * SLOW_DELAY_S  # nonce and receipt
         assert receipt.status is StatusCode.OK
-        with pytest.raises(TimeoutError):
+        with pytest.raises(LockAnswerTimeout) as timed_out:
             await secure.command(client, Command.OPERATE_TEST, timeout_s=SLOW_DELAY_S / 3)
+        assert not timed_out.value.command_sent  # the nonce never came: nothing was sent
     assert movements(lock) == ("locked", 0, 0)
     assert any(e.detail.startswith("slow") for e in lock.events)
 
@@ -197,8 +198,13 @@ async def test_wrong_key_fails_the_gateway_handshake(
     lock.set_fault(Fault.WRONG_KEY)
     await lock.touch()
     async with LockLink(radio, registry, address=lock.address) as link:
-        with pytest.raises(CryptoError):
-            await SecureLink(link, fleet.authority_public_key).open()
+        session = LockSession(
+            link,
+            factory_authority_public_key=fleet.authority_public_key,
+            answer_timeout_s=ANSWER_TIMEOUT_S,
+        )
+        with pytest.raises(LockNotGenuine):
+            await session.open()
     assert movements(lock) == ("locked", 0, 0)
     assert any(e.detail.startswith("wrong_key") for e in lock.events)
 

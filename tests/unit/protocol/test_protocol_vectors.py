@@ -10,15 +10,24 @@ from types import ModuleType
 import pytest
 
 from gateway.protocol import gatt
-from gateway.protocol.codes import Command, FaultCode, MessageType, StatusCode
+from gateway.protocol.codes import (
+    Command,
+    FaultCode,
+    FaultOwner,
+    MessageType,
+    PairingState,
+    StatusCode,
+)
 from gateway.protocol.credentials import (
     StaffCredential,
     open_statement,
     verify_factory_certificate,
 )
 from gateway.protocol.encoding import Frame, Reassembler
+from gateway.protocol.errors import MalformedError
 from gateway.protocol.messages import CommandRequest, Receipt
 from gateway.protocol.reports import verify_report
+from gateway.protocol.results import BatteryResult, BatteryStage, DiagnoseResult, StatusResult
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "protocol"
 
@@ -100,3 +109,45 @@ def test_stored_advert_decodes() -> None:
     advert = gatt.decode_advertisement(VECTORS["advert_awake_paired"])
     assert advert.local_name == "LW-A0001F" and advert.awake and advert.paired
     assert len(VECTORS["advert_awake_paired"]) == 26
+
+
+def test_command_result_layouts_are_literal() -> None:
+    # READ_BATTERY: u16 2950 mV | u8 61 % | u8 stage HIGH (5) | u16 2740 mV, each a field.
+    assert VECTORS["result_read_battery"] == bytes.fromhex("0002 0b86 0001 3d 0001 05 0002 0ab4")
+    battery = BatteryResult.decode(VECTORS["result_read_battery"])
+    assert battery == BatteryResult(2950, 61, BatteryStage.HIGH, 2740)
+    # READ_STATUS: bolt 0 = locked | PAIRED | 61 % | no fault | u32 1234 motor runs.
+    assert VECTORS["result_read_status"] == bytes.fromhex(
+        "0001 00 0001 01 0001 3d 0001 00 0004 000004d2"
+    )
+    status = StatusResult.decode(VECTORS["result_read_status"])
+    assert status.bolt_locked and status.pairing_state is PairingState.PAIRED
+    # DIAGNOSE: JAMMED | healthy current | LOCK_CASE_BOLT_JAMMED | owner LOCK_CASE | ...
+    assert VECTORS["result_diagnose_lock_case"] == bytes.fromhex(
+        "0001 02 0001 01 0001 01 0001 02 0002 0a96 0001 04 0004 0000004d"
+    )
+    diagnosis = DiagnoseResult.decode(VECTORS["result_diagnose_lock_case"])
+    assert diagnosis.fault_owner is FaultOwner.LOCK_CASE
+    assert diagnosis.battery_stage is BatteryStage.MEDIUM and diagnosis.motor_runs == 77
+
+
+@pytest.mark.parametrize(
+    ("name", "offset", "value"),
+    [
+        ("result_read_battery", 6, 101),  # percent above 100
+        ("result_read_battery", 9, 9),  # unknown battery stage
+        ("result_read_status", 2, 2),  # bolt neither locked nor unlocked
+        ("result_diagnose_lock_case", 11, 1),  # owner LOCK_UNIT contradicts a lock-case fault
+        ("result_diagnose_lock_case", 5, 2),  # motor current byte not 0/1
+    ],
+)
+def test_command_results_refuse_out_of_range_bytes(name: str, offset: int, value: int) -> None:
+    data = bytearray(VECTORS[name])
+    data[offset] = value
+    cls = {
+        "result_read_battery": BatteryResult,
+        "result_read_status": StatusResult,
+        "result_diagnose_lock_case": DiagnoseResult,
+    }[name]
+    with pytest.raises(MalformedError):
+        cls.decode(bytes(data))  # type: ignore[attr-defined]

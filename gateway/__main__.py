@@ -1,0 +1,346 @@
+"""`lockwork-gateway`: the fitter's Bluetooth gateway on the command line.
+
+Progress goes to stderr as it happens; the result goes to stdout, as text or (``--json``) as
+one JSON object. Exit status: 0 done, 1 the operation failed (the message says why and what to
+do), 2 the input was not usable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+
+from gateway.ble.radio import DEFAULT_RADIO, open_radio
+from gateway.errors import GatewayError, InputError
+from gateway.operations import (
+    SCAN_DURATION_S,
+    WAKE_TIMEOUT_S,
+    OperationContext,
+    StaffAccess,
+    lock_short_serial,
+)
+from gateway.operations import battery as op_battery
+from gateway.operations import diagnose as op_diagnose
+from gateway.operations import log as op_log
+from gateway.operations import pair as op_pair
+from gateway.operations import scan as op_scan
+from gateway.operations import test as op_test
+from gateway.operations import unpair as op_unpair
+from gateway.operations import wake as op_wake
+from gateway.protocol.crypto import NONCE_BYTES, PRIVATE_KEY_BYTES, PUBLIC_KEY_BYTES, SigningKey
+from gateway.protocol.errors import ProtocolError
+from gateway.report_queue import ReportQueue
+
+RADIO_ENV: Final = "LOCKWORK_GATEWAY_RADIO"
+DATA_DIR_ENV: Final = "LOCKWORK_GATEWAY_DATA_DIR"
+AUTHORITY_ENV: Final = "LOCKWORK_GATEWAY_FACTORY_AUTHORITY"
+DEFAULT_DATA_DIR: Final = Path("var/gateway")
+STAFF_KEY_FILE: Final = "staff_device.key"
+AUTHORITY_FILE: Final = "factory_authority.pub"
+QUEUE_FILE: Final = "reports.sqlite3"
+EXIT_FAILED: Final = 1
+EXIT_BAD_INPUT: Final = 2
+# Human output shortens hex blobs (reports, receipts) to this many characters; --json has all.
+HEX_PREVIEW_CHARS: Final = 24
+
+EPILOG: Final = """\
+radio (--radio, or $LOCKWORK_GATEWAY_RADIO):
+  default                          the platform's Bluetooth (BlueZ, CoreBluetooth, WinRT)
+  bumble:tcp-client:127.0.0.1:P    the simulator started with `lockwork-sim run --port P`
+  bumble:usb:0                     a USB Bluetooth dongle driven directly (no BlueZ needed)
+
+keys and credentials:
+  The gateway keeps its staff device key in --data-dir (created on first use; print its
+  public key with `lockwork-gateway key`). The server signs a credential for that key and one
+  lock; pass it with --credential FILE (hex). Pairing needs a server-issued ticket (--ticket,
+  valid 10 minutes, may be fetched earlier and used offline); unpair an unbind token.
+  The gateway trusts locks certified by one factory authority: --factory-authority (hex or a
+  file), $LOCKWORK_GATEWAY_FACTORY_AUTHORITY, or DATA_DIR/factory_authority.pub.
+
+  Until the server issues these, tests and the demo use a DEVELOPMENT-ONLY stand-in:
+    python -m gateway.dev_authority --dir var/dev init      # prints the dev server key
+    lockwork-sim operator-cert --server-public-key KEY > var/dev/operator.cert
+    python -m gateway.dev_authority --dir var/dev ticket > ticket.hex
+    lockwork-gateway pair LOCK --ticket ticket.hex          # prints lock_id, pairing_id
+    python -m gateway.dev_authority --dir var/dev credential --lock-id LOCK_ID \\
+        --staff-public-key "$(lockwork-gateway key)" > credential.hex
+  The simulator's factory authority is in its data folder (var/sim/factory_authority.pub).
+
+Signed reports and receipts are stored in DATA_DIR/reports.sqlite3 before a command says it
+is done, and uploaded through the sync protocol when there is a connection.
+"""
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--radio", help=f"which Bluetooth radio (default ${RADIO_ENV} or '{DEFAULT_RADIO}')"
+    )
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"the gateway's data folder (default ${DATA_DIR_ENV} or {DEFAULT_DATA_DIR})",
+    )
+    common.add_argument(
+        "--factory-authority",
+        help="public key (hex, or a file holding it) of the factory authority whose locks "
+        "this gateway trusts",
+    )
+    common.add_argument("--json", action="store_true", help="print the result as JSON")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="lockwork-gateway",
+        description="Work with Lockwork door locks over Bluetooth: find, wake, read, pair, "
+        "test and diagnose them.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, text: str, *, lock: bool = True, credential: bool = True) -> Any:
+        sub = commands.add_parser(
+            name,
+            help=text,
+            description=text[0].upper() + text[1:] + ".",
+            parents=[common],
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if lock:
+            sub.add_argument("lock", help="serial (label), last six characters, or LW-XXXXXX")
+        if credential:
+            sub.add_argument(
+                "--credential", required=True, help="file with this lock's staff credential (hex)"
+            )
+        return sub
+
+    scan = add("scan", "list the locks in range", lock=False, credential=False)
+    scan.add_argument("--duration", type=float, default=SCAN_DURATION_S, help="seconds to listen")
+    wake = add("wake", "ask you to touch a lock and wait until it is awake", credential=False)
+    wake.add_argument("--timeout", type=float, default=WAKE_TIMEOUT_S, help="seconds to wait")
+    battery = add("battery", "read the battery as a lock-signed report")
+    battery.add_argument("--server-nonce", help="the visit's server nonce (32 hex characters)")
+    pair = add("pair", "pair a factory-new lock to a customer", credential=False)
+    pair.add_argument("--ticket", required=True, help="file with a server-issued pairing ticket")
+    unpair = add("unpair", "return a paired lock to factory-new")
+    unpair.add_argument("--unbind-token", required=True, help="file with a server unbind token")
+    add("test", "run a lock/unlock test cycle")
+    add("log", "read the lock's event log")
+    add("diagnose", "find out whether a fault is in the lock unit or the lock case")
+    add("key", "print this gateway's staff device public key", lock=False, credential=False)
+    add("reports", "list the signed reports stored on this gateway", lock=False, credential=False)
+    return parser
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+def _hex_or_file(value: str, what: str, hint: str) -> bytes:
+    """A file holding hex (as the server and dev_authority write it) or raw bytes, or hex."""
+    path = Path(value)
+    if path.is_file():
+        raw = path.read_bytes()
+        try:
+            return bytes.fromhex(raw.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError):
+            if raw:
+                return raw
+        raise InputError(f"The {what} file {value} is empty or unreadable. {hint}")
+    try:
+        data = bytes.fromhex(value.strip())
+    except ValueError:
+        data = b""
+    if not data:
+        raise InputError(f"No {what} file {value!r} found (and it is not hex either). {hint}")
+    return data
+
+
+def _authority(args: argparse.Namespace, data_dir: Path) -> bytes:
+    value = args.factory_authority or os.environ.get(AUTHORITY_ENV)
+    if value is None and (data_dir / AUTHORITY_FILE).is_file():
+        value = str(data_dir / AUTHORITY_FILE)
+    hint = (
+        "Pass --factory-authority with the factory authority's public key (hex) or its file "
+        "(the simulator writes var/sim/factory_authority.pub)."
+    )
+    if value is None:
+        raise InputError(f"The gateway does not know which locks to trust. {hint}")
+    key = _hex_or_file(value, "factory authority", hint)
+    if len(key) != PUBLIC_KEY_BYTES:
+        raise InputError(f"The factory authority key must be {PUBLIC_KEY_BYTES} bytes. {hint}")
+    return key
+
+
+def load_staff_key(data_dir: Path) -> SigningKey:
+    """This gateway's staff device key; created (mode 0600) the first time it is needed."""
+    path = data_dir / STAFF_KEY_FILE
+    if path.exists():
+        try:
+            return SigningKey(bytes.fromhex(path.read_text().strip()))
+        except (ValueError, ProtocolError) as exc:
+            raise InputError(
+                f"{path} is not a staff device key. Move it away; a new key is then made, and "
+                "credentials must be fetched again for it."
+            ) from exc
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = SigningKey(os.urandom(PRIVATE_KEY_BYTES))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key.seed.hex() + "\n")
+    return key
+
+
+def _access(args: argparse.Namespace, data_dir: Path) -> StaffAccess:
+    credential = _hex_or_file(
+        args.credential,
+        "credential",
+        "Fetch this lock's credential for this gateway (see lockwork-gateway --help).",
+    )
+    return StaffAccess(load_staff_key(data_dir), credential)
+
+
+def _server_nonce(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        nonce = bytes.fromhex(value)
+    except ValueError:
+        nonce = b""
+    if len(nonce) != NONCE_BYTES:
+        raise InputError("--server-nonce must be 32 hex characters (16 bytes) from the server.")
+    return nonce
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _human(value: Any, indent: str = "") -> list[str]:
+    data = msgspec.to_builtins(value)
+    lines: list[str] = []
+    if isinstance(data, dict):
+        for key, item in data.items():
+            if isinstance(item, list) and item and isinstance(item[0], dict):
+                lines.append(f"{indent}{key}:")
+                for entry in item:
+                    lines.append(indent + "  - " + ", ".join(f"{k}={v}" for k, v in entry.items()))
+            else:
+                text = str(item)
+                if isinstance(item, str) and len(text) > 2 * HEX_PREVIEW_CHARS:
+                    text = text[:HEX_PREVIEW_CHARS] + "... (--json shows all)"
+                lines.append(f"{indent}{key}: {text}")
+    return lines
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+async def _run(args: argparse.Namespace) -> Any:
+    data_dir: Path = args.data_dir or Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+    if args.command == "key":
+        return {"staff_public_key": load_staff_key(data_dir).public_key.hex()}
+    if args.command == "reports":
+        queue = await ReportQueue.open(data_dir / QUEUE_FILE)
+        try:
+            return {"reports": await queue.all()}
+        finally:
+            await queue.close()
+    # Check every input before the radio is touched, so a typo costs no waiting.
+    if getattr(args, "lock", None) is not None:
+        lock_short_serial(args.lock)
+    authority = _authority(args, data_dir)
+    operation: Callable[[OperationContext], Awaitable[Any]]
+    if args.command == "scan":
+        duration = args.duration
+        operation = lambda ctx: op_scan(ctx, duration)  # noqa: E731
+    elif args.command == "wake":
+        operation = lambda ctx: op_wake(ctx, args.lock)  # noqa: E731
+    elif args.command == "pair":
+        ticket = _hex_or_file(
+            args.ticket, "ticket", "Fetch a pairing ticket from the server for this order."
+        )
+        operation = lambda ctx: op_pair(ctx, args.lock, ticket)  # noqa: E731
+    else:
+        access = _access(args, data_dir)
+        if args.command == "battery":
+            nonce = _server_nonce(args.server_nonce)
+            operation = lambda ctx: op_battery(ctx, args.lock, access, server_nonce=nonce)  # noqa: E731
+        elif args.command == "unpair":
+            token = _hex_or_file(
+                args.unbind_token, "unbind token", "Fetch an unbind token from the server."
+            )
+            operation = lambda ctx: op_unpair(ctx, args.lock, access, token)  # noqa: E731
+        else:
+            chosen = {"test": op_test, "log": op_log, "diagnose": op_diagnose}[args.command]
+            operation = lambda ctx: chosen(ctx, args.lock, access)  # noqa: E731
+    radio_setting = args.radio or os.environ.get(RADIO_ENV) or DEFAULT_RADIO
+    queue = await ReportQueue.open(data_dir / QUEUE_FILE)
+    try:
+        async with await open_radio(radio_setting) as radio:
+            ctx = OperationContext(
+                radio=radio,
+                factory_authority_public_key=authority,
+                queue=queue,
+                progress=_progress,
+            )
+            if args.command == "wake":
+                ctx.wake_timeout_s = args.timeout
+            return await operation(ctx)
+    finally:
+        await queue.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        result = asyncio.run(_run(args))
+    except GatewayError as exc:
+        code = EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_FAILED
+        if args.json:
+            error = {"error": {"type": type(exc).__name__, "message": exc.message}}
+            print(msgspec.json.encode(error).decode())
+        print(f"lockwork-gateway: {exc.message}", file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        print("lockwork-gateway: interrupted; nothing more was sent.", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(msgspec.json.encode(result).decode())
+    elif args.command == "key":
+        print(result["staff_public_key"])
+    elif args.command == "scan":
+        for lock in result.locks:
+            state = "awake" if lock.awake else "asleep"
+            paired = "paired" if lock.paired else "factory-new"
+            battery = "  LOW BATTERY" if lock.low_battery else ""
+            print(f"{lock.name}  {state:<6}  {paired}{battery}")
+        if not result.locks:
+            print("No locks heard. Move closer, or touch a lock to wake it.")
+    elif args.command == "reports":
+        for report in result["reports"]:
+            print(f"{report.id}  {report.kind.value:<16} {report.serial}  {report.status.value}")
+    else:
+        print("\n".join(_human(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
