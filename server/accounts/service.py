@@ -31,6 +31,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("lockwork-timing-equaliser")
 MIN_PASSWORD_LENGTH = 10
 SESSION_TOKEN_BYTES = 32
+# "Last used" is for spotting a lost or idle device, so minutes are precise enough; writing it on
+# every request would turn each pull of a polling phone into a committed, fsync'd write.
+DEVICE_LAST_USED_RESOLUTION = timedelta(minutes=5)
 DEVICE_TOKEN_PREFIX = "lw_dev_"  # noqa: S105 - a prefix, not a secret
 
 
@@ -174,6 +177,7 @@ class AccountService:
                 DeviceToken.id,
                 DeviceToken.name,
                 DeviceToken.revoked,
+                DeviceToken.last_used_at,
                 *DeviceToken.user.all_columns(),
             )
             .where(DeviceToken.token_hash == token_hash(token))
@@ -184,9 +188,12 @@ class AccountService:
             raise Unauthenticated(
                 "This device's token is unknown or revoked. Pair the device again."
             )
-        await DeviceToken.update({DeviceToken.last_used_at: self.clock.now()}).where(
-            DeviceToken.id == row["id"]
-        )
+        now = self.clock.now()
+        last_used = row["last_used_at"]
+        if last_used is None or now - last_used >= DEVICE_LAST_USED_RESOLUTION:
+            await DeviceToken.update({DeviceToken.last_used_at: now}).where(
+                DeviceToken.id == row["id"]
+            )
         user = {key.removeprefix("user."): value for key, value in row.items()}
         return principal_from_row(user, device=f"device:{row['name']}")
 

@@ -116,3 +116,30 @@ async def test_secure_deployments_use_the_host_prefixed_cookie(settings, clock) 
         cookie = response.headers["set-cookie"]
         assert cookie.startswith("__Host-lockwork_session=")
         assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+
+
+async def test_device_last_used_is_kept_without_a_write_per_request(client, clock) -> None:
+    from datetime import timedelta
+
+    from server.accounts.tables import DeviceToken
+
+    world = await make_world()
+    fitter = world["fitter_1"]
+
+    async def last_used():
+        row = (
+            await DeviceToken.select(DeviceToken.last_used_at)
+            .where(DeviceToken.name == "fitter_1-device")
+            .first()
+        )
+        return row["last_used_at"]
+
+    assert (await client.get("/api/orders", headers=fitter.headers)).status_code == 200
+    first = await last_used()
+    assert first == clock.now()
+    clock.set(clock.now() + timedelta(minutes=1))
+    await client.get("/api/orders", headers=fitter.headers)
+    assert await last_used() == first  # within the resolution: no write
+    clock.set(clock.now() + timedelta(minutes=10))
+    await client.get("/api/orders", headers=fitter.headers)
+    assert await last_used() == clock.now()
