@@ -44,6 +44,9 @@ class ChangeSet:
     # Tokens given by the caller (a mutation outcome belongs to one user), not derived.
     fixed_tokens: dict[tuple[str, Any], frozenset[str]] = field(default_factory=dict)
     last_change_number: int | None = None
+    # Looked up once per flush: _expand and flush both need an order's tokens and entries.
+    token_cache: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    existing_cache: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
     # Run inside the transaction after the change numbers are known (e.g. to store them).
     after_flush: list[Callable[[ChangeSet], Awaitable[None]]] = field(default_factory=list)
 
@@ -87,11 +90,15 @@ async def unit_of_work(engine: Any) -> AsyncIterator[ChangeSet]:
         live.FEED.publish(change_set.last_change_number)
 
 
-async def _existing(entity: str, entity_id: str) -> dict[str, bool]:
-    rows = await SyncChange.select(SyncChange.scope, SyncChange.removed).where(
-        (SyncChange.entity == entity) & (SyncChange.entity_id == entity_id)
-    )
-    return {row["scope"]: row["removed"] for row in rows}
+async def _existing(entity: str, entity_id: str, change_set: ChangeSet) -> dict[str, bool]:
+    """The row's current log entries: scope -> removed."""
+    key = (entity, entity_id)
+    if key not in change_set.existing_cache:
+        rows = await SyncChange.select(SyncChange.scope, SyncChange.removed).where(
+            (SyncChange.entity == entity) & (SyncChange.entity_id == entity_id)
+        )
+        change_set.existing_cache[key] = {row["scope"]: row["removed"] for row in rows}
+    return change_set.existing_cache[key]
 
 
 async def _order_token_sets(*conditions: Any) -> list[frozenset[str]]:
@@ -110,6 +117,13 @@ async def _order_token_sets(*conditions: Any) -> list[frozenset[str]]:
 
 async def _tokens_of(entity: str, entity_id: str, change_set: ChangeSet) -> frozenset[str]:
     """The tokens the row belongs to now; empty if it no longer exists."""
+    key = (entity, entity_id)
+    if key not in change_set.token_cache:
+        change_set.token_cache[key] = await _derive_tokens(entity, entity_id, change_set)
+    return change_set.token_cache[key]
+
+
+async def _derive_tokens(entity: str, entity_id: str, change_set: ChangeSet) -> frozenset[str]:
     fixed = change_set.fixed_tokens.get((entity, entity_id))
     if fixed is not None:
         return fixed
@@ -156,7 +170,9 @@ async def _expand(change_set: ChangeSet) -> None:
         if row is None:
             continue
         before = {
-            scope for scope, removed in (await _existing(ORDER, order_id)).items() if not removed
+            scope
+            for scope, removed in (await _existing(ORDER, order_id, change_set)).items()
+            if not removed
         }
         after = await _tokens_of(ORDER, order_id, change_set)
         if before == after:
@@ -175,7 +191,7 @@ async def flush(change_set: ChangeSet) -> None:
     for entity in ENTITIES:
         for entity_id in sorted(change_set.touched[entity]):
             now = await _tokens_of(entity, entity_id, change_set)
-            before = await _existing(entity, entity_id)
+            before = await _existing(entity, entity_id, change_set)
             planned.extend((scope, entity, entity_id, False) for scope in sorted(now))
             planned.extend(
                 (scope, entity, entity_id, True)

@@ -349,18 +349,10 @@ class SyncService:
         record.code = refusal.code
         record.message = refusal.message
         record.message_sv = getattr(refusal, "message_sv", "") or ""
-        record.entity_id = (
-            mutation.args.get("order_id")
-            if isinstance(mutation.args.get("order_id"), str)
-            else None
-        )
+        record.entity_id = _uuid_or_none(mutation.args.get("order_id"))
         async with log.unit_of_work(self.s.engine):
             if not await self._advance(client_id, mutation.seq):
                 return None
-            try:
-                record.entity_id = UUID(str(record.entity_id)) if record.entity_id else None
-            except ValueError:
-                record.entity_id = None
             await record.save()
             log.changed(log.MUTATION, record.id, frozenset({scopes.user(principal.user_id)}))
         return MutationResult(**_result(record.to_dict()))
@@ -376,3 +368,11 @@ def _result(row: dict[str, Any]) -> dict[str, Any]:
         "message_sv": row["message_sv"] or "",
         "change_number": row["change_number"],
     }
+
+
+def _uuid_or_none(value: object) -> UUID | None:
+    """The order a refused mutation named, if it named one that parses (refusals keep it)."""
+    try:
+        return UUID(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
