@@ -30,6 +30,7 @@ from gateway.ble.connection import LockLink, LockRegistry, ProgressCallback
 from gateway.ble.errors import BleTimeout, LinkLost
 from gateway.ble.radio import Radio
 from gateway.errors import GatewayError
+from gateway.progress import Progress, Step
 from gateway.protocol.client import CommandClient
 from gateway.protocol.codes import FAULT_OWNER, Command, FaultCode, FaultOwner, MessageType
 from gateway.protocol.codes import StatusCode as S
@@ -460,7 +461,7 @@ class LockSession:
                 f"The session with lock {self.label} was already opened. Connect again.",
                 lock=self.label,
             )
-        self._progress(f"Opening a secure session with {self.label}")
+        self._progress(Progress.of(Step.SESSION_OPENING, lock=self.label))
         if not self._subscribed:
             await self.link.start_notify(str(EVENT), self._on_notify)
             self._subscribed = True
@@ -496,7 +497,7 @@ class LockSession:
                 lock=self.link.label,
             )
         self._channel, self._certificate = channel, certificate
-        self._progress(f"Secure session with lock {certificate.serial}")
+        self._progress(Progress.of(Step.SESSION_OPEN, lock=certificate.serial))
         return certificate
 
     async def close(self) -> None:
@@ -603,7 +604,7 @@ class LockSession:
     async def _command(
         self, client: CommandClient, command: Command, args: bytes, timeout_s: float | None
     ) -> tuple[Receipt, bytes]:
-        self._progress(f"Asking {self.label} for a one-time code")
+        self._progress(Progress.of(Step.ASKING_NONCE, lock=self.label))
         nonce = await self.exchange(client.nonce_request(), timeout_s=timeout_s)
         try:
             frame, pending = client.command(nonce, command, self._clock(), self._rng, args)
@@ -615,7 +616,7 @@ class LockSession:
                 f"Lock {self.label} sent a one-time code that could not be read. Connect again.",
                 lock=self.label,
             ) from exc
-        self._progress(f"Sending the signed {command.name} command to {self.label}")
+        self._progress(Progress.of(Step.SENDING_COMMAND, lock=self.label, command=command.name))
         answer = await self.exchange(frame, timeout_s=timeout_s, command_sent=True)
         try:
             receipt = client.verify_receipt(answer, pending)
@@ -661,7 +662,14 @@ class LockSession:
         self.require_allowed(client, command)
         receipt, signed = await self._command(client, command, args, timeout_s)
         raise_for_receipt(receipt, lock=self.label)
-        self._progress(f"{self.label} confirmed {command.name} (counter {receipt.counter})")
+        self._progress(
+            Progress.of(
+                Step.COMMAND_CONFIRMED,
+                lock=self.label,
+                command=command.name,
+                counter=receipt.counter,
+            )
+        )
         return receipt, signed
 
     # -- pairing ------------------------------------------------------------------------------
@@ -675,7 +683,7 @@ class LockSession:
             rng=self._rng,
             expected_serial=certificate.serial,  # the lock we have a session with, no other
         )
-        self._progress(f"Presenting the pairing ticket to {self.label}")
+        self._progress(Progress.of(Step.PRESENTING_TICKET, lock=self.label))
         challenge = await self.exchange(
             Frame(MessageType.PAIR_BEGIN, client.begin()), timeout_s=timeout_s
         )
@@ -696,7 +704,7 @@ class LockSession:
                 "pairing button and try again.",
                 lock=self.label,
             ) from exc
-        self._progress(f"Confirming the pairing with {self.label}")
+        self._progress(Progress.of(Step.CONFIRMING_PAIRING, lock=self.label))
         answer = await self.exchange(
             Frame(MessageType.PAIR_FINISH, finish), timeout_s=timeout_s, command_sent=True
         )
@@ -711,7 +719,7 @@ class LockSession:
                 "again.",
                 lock=self.label,
             ) from exc
-        self._progress(f"{self.label} is paired")
+        self._progress(Progress.of(Step.LOCK_PAIRED, lock=self.label))
         return PairingOutcome(verified, answer.payload)
 
     def _raise_if_error_frame(self, frame: Frame, expected: MessageType) -> None:

@@ -30,6 +30,7 @@ from gateway.ble.radio import Radio
 from gateway.ble.scanner import HeardAdvert, listen
 from gateway.errors import GatewayError, InputError
 from gateway.lock_client import ANSWER_TIMEOUT_S, LockSession, SessionBroken, open_session
+from gateway.progress import Progress, Step
 from gateway.protocol.codes import FAULT_OWNER, Command, FaultCode, FaultOwner, PairingState
 from gateway.protocol.codes import StatusCode as S
 from gateway.protocol.credentials import peek_statement
@@ -254,7 +255,7 @@ class Diagnosis(msgspec.Struct, frozen=True):
 
 async def scan(ctx: OperationContext, duration_s: float = SCAN_DURATION_S) -> ScanResult:
     """Every Lockwork lock heard within ``duration_s``, sorted by name."""
-    ctx.progress(f"Listening for locks for {duration_s:g} s")
+    ctx.progress(Progress.of(Step.SCAN_LISTENING, seconds=f"{duration_s:g}"))
     found: dict[str, ScannedLock] = {}
     loop = asyncio.get_running_loop()
     deadline = loop.time() + duration_s
@@ -268,7 +269,8 @@ async def scan(ctx: OperationContext, duration_s: float = SCAN_DURATION_S) -> Sc
             if advert is None:
                 continue
             if heard.address not in found:
-                ctx.progress(f"Heard {advert.local_name} ({'awake' if advert.awake else 'asleep'})")
+                heard_step = Step.SCAN_HEARD_AWAKE if advert.awake else Step.SCAN_HEARD_ASLEEP
+                ctx.progress(Progress.of(heard_step, lock=advert.local_name))
             # The newest advert wins: a lock that wakes during the scan is shown awake.
             found[heard.address] = ScannedLock(
                 name=advert.local_name,
@@ -282,12 +284,12 @@ async def scan(ctx: OperationContext, duration_s: float = SCAN_DURATION_S) -> Sc
                 rssi=heard.rssi,
             )
     locks = sorted(found.values(), key=lambda lock: lock.name)
-    ctx.progress(f"{len(locks)} lock(s) heard")
+    ctx.progress(Progress.of(Step.SCAN_DONE, count=len(locks)))
     return ScanResult(locks=locks, listened_s=duration_s)
 
 
 async def _await_awake(
-    ctx: OperationContext, short: str, *, announce: str | None
+    ctx: OperationContext, short: str, *, announce: Progress | None
 ) -> tuple[HeardAdvert, Advertisement, float, bool]:
     """Listen until the lock advertises awake (connectable); tell the fitter what to do.
 
@@ -310,15 +312,12 @@ async def _await_awake(
                 break
             if now >= next_reminder:
                 ctx.progress(
-                    f"Still waiting for {name} to wake ({deadline - now:.0f} s left). "
-                    "Touch the lock."
+                    Progress.of(Step.STILL_WAITING, lock=name, seconds=f"{deadline - now:.0f}")
                 )
                 next_reminder = now + WAKE_REMINDER_INTERVAL_S
             if not heard_any and not said_not_heard and now - started >= NOT_HEARD_HINT_S:
                 said_not_heard = True
-                ctx.progress(
-                    f"Not hearing {name} yet. Touch the lock to wake it and stay close to the door."
-                )
+                ctx.progress(Progress.of(Step.NOT_HEARD, lock=name))
             wake_up_at = min(deadline, next_reminder)
             if not heard_any and not said_not_heard:
                 wake_up_at = min(wake_up_at, started + NOT_HEARD_HINT_S)
@@ -332,11 +331,11 @@ async def _await_awake(
             first = not heard_any
             heard_any = True
             if advert.awake and heard.connectable is not False:
-                ctx.progress(f"{name} is awake")
+                ctx.progress(Progress.of(Step.LOCK_AWAKE, lock=name))
                 return heard, advert, loop.time() - started, first
             if not heard_asleep:
                 heard_asleep = True
-                ctx.progress(f"{name} is asleep. Touch the lock to wake it.")
+                ctx.progress(Progress.of(Step.LOCK_ASLEEP, lock=name))
     waited = ctx.wake_timeout_s
     if heard_asleep:
         message = (
@@ -358,8 +357,8 @@ async def wake(ctx: OperationContext, lock: str) -> WakeResult:
     heard, advert, waited, already = await _await_awake(
         ctx,
         short,
-        announce=(
-            f"Touch lock {NAME_PREFIX}{short} to wake it (waiting up to {ctx.wake_timeout_s:.0f} s)"
+        announce=Progress.of(
+            Step.TOUCH_TO_WAKE, lock=NAME_PREFIX + short, seconds=f"{ctx.wake_timeout_s:.0f}"
         ),
     )
     return WakeResult(
@@ -375,7 +374,7 @@ async def wake(ctx: OperationContext, lock: str) -> WakeResult:
 
 @asynccontextmanager
 async def _session(
-    ctx: OperationContext, lock: str, *, announce: str | None = None
+    ctx: OperationContext, lock: str, *, announce: Progress | None = None
 ) -> AsyncIterator[LockSession]:
     short = lock_short_serial(lock)
     heard, *_rest = await _await_awake(ctx, short, announce=announce)
@@ -441,7 +440,7 @@ async def battery(
         data=receipt.result,
         server_nonce=nonce,
     )
-    ctx.progress(f"Signed report from {certificate.serial} stored for upload ({queued.id})")
+    ctx.progress(Progress.of(Step.REPORT_STORED, lock=certificate.serial, id=queued.id))
     return BatteryReading(
         serial=certificate.serial,
         lock_id=lock_id.hex(),
@@ -498,9 +497,7 @@ async def pair(ctx: OperationContext, lock: str, ticket: bytes) -> PairResult:
     """
     check_ticket(ctx, ticket)
     name = NAME_PREFIX + lock_short_serial(lock)
-    announce = (
-        f"Press the pairing button on lock {name} (it wakes the lock and opens pairing for 30 s)"
-    )
+    announce = Progress.of(Step.PRESS_PAIRING_BUTTON, lock=name)
     async with _session(ctx, lock, announce=announce) as session:
         outcome = await session.pair(ticket)
         lock_id = session.lock_id
@@ -513,7 +510,7 @@ async def pair(ctx: OperationContext, lock: str, ticket: bytes) -> PairResult:
         data=outcome.receipt,
         ticket=ticket,
     )
-    ctx.progress(f"Pairing receipt from {serial} stored for upload ({queued.id})")
+    ctx.progress(Progress.of(Step.PAIRING_RECEIPT_STORED, lock=serial, id=queued.id))
     return PairResult(
         serial=serial,
         lock_id=lock_id.hex(),
@@ -538,7 +535,7 @@ async def unpair(
     queued = await ctx.queue.add(
         ReportKind.UNPAIR_RECEIPT, serial=serial, lock_id=lock_id, data=signed
     )
-    ctx.progress(f"Unpair receipt from {serial} stored for upload ({queued.id})")
+    ctx.progress(Progress.of(Step.UNPAIR_RECEIPT_STORED, lock=serial, id=queued.id))
     return UnpairResult(
         serial=serial,
         lock_id=lock_id.hex(),

@@ -30,6 +30,7 @@ from gateway.ble.errors import (
     classify,
 )
 from gateway.ble.radio import Radio
+from gateway.progress import Progress, Step
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ class LockLink:
         self._address = address
         lock = self._registry.lock_for(address)
         if lock.locked():
-            self._progress(f"Waiting: another operation on {self.label} is in progress")
+            self._progress(Progress.of(Step.LOCK_BUSY, lock=self.label))
         await lock.acquire()
         self._held = lock
         try:
@@ -191,7 +192,7 @@ class LockLink:
         client, self._client = self._client, None
         try:
             if client is not None and client.is_connected:
-                self._progress(f"Disconnecting from {self.label}")
+                self._progress(Progress.of(Step.DISCONNECTING, lock=self.label))
                 try:
                     await client.disconnect()
                 except Exception as exc:  # a failing disconnect still ends the session
@@ -219,7 +220,7 @@ class LockLink:
         return args
 
     async def _find_by_name(self, name: str) -> BLEDevice:
-        self._progress(f"Looking for lock {name}")
+        self._progress(Progress.of(Step.LOOKING_FOR_LOCK, lock=name))
         try:
             device = await BleakScanner.find_device_by_name(
                 name, timeout=self._scan_timeout_s, **self._scanner_args()
@@ -231,11 +232,11 @@ class LockLink:
                 f"Lock {name} was not heard within {self._scan_timeout_s:.0f} s. "
                 "Wake the lock and make sure you are close to the door."
             )
-        self._progress(f"Found {name} at {device.address}")
+        self._progress(Progress.of(Step.FOUND_LOCK, lock=name, address=device.address))
         return device
 
     async def _find_by_address(self, address: str) -> BLEDevice:
-        self._progress(f"Looking for lock {address}")
+        self._progress(Progress.of(Step.LOOKING_FOR_LOCK, lock=address))
         try:
             device = await BleakScanner.find_device_by_address(
                 address, timeout=self._scan_timeout_s, **self._scanner_args()
@@ -254,7 +255,9 @@ class LockLink:
         attempts = self._retry.attempts
         last_error: BleError | None = None
         for attempt in range(1, attempts + 1):
-            self._progress(f"Connecting to {self.label} (attempt {attempt} of {attempts})")
+            self._progress(
+                Progress.of(Step.CONNECTING, lock=self.label, attempt=attempt, attempts=attempts)
+            )
             client = BleakClient(
                 target,
                 disconnected_callback=self._on_unsolicited_disconnect,
@@ -269,7 +272,7 @@ class LockLink:
                 delay = next(delays, None)
                 if delay is None:
                     break
-                self._progress(f"No connection yet; retrying in {delay:.1f} s")
+                self._progress(Progress.of(Step.CONNECT_RETRY, seconds=f"{delay:.1f}"))
                 await asyncio.sleep(delay)
                 continue
             self._client = client
@@ -277,7 +280,7 @@ class LockLink:
             self._lost.clear()
             services = len(client.services.services)
             self._progress(
-                f"Connected to {self.label} ({services} services, MTU {client.mtu_size})"
+                Progress.of(Step.CONNECTED, lock=self.label, services=services, mtu=client.mtu_size)
             )
             return
         # Every attempt failed. Timeouts mean the lock was never heard answering.
@@ -298,7 +301,7 @@ class LockLink:
     def _on_unsolicited_disconnect(self, _client: BleakClient) -> None:
         self._link_lost = True
         self._lost.set()
-        self._progress(f"The connection to {self.label} was lost")
+        self._progress(Progress.of(Step.LINK_LOST, lock=self.label))
 
     # -- GATT by UUID ---------------------------------------------------------------------
 
@@ -410,10 +413,10 @@ class LockLink:
     async def pair(self) -> None:
         """Pair (LE Secure Connections) so encryption-required characteristics open up."""
         client = self._require_client()
-        self._progress(f"Pairing with {self.label}")
+        self._progress(Progress.of(Step.BLE_PAIRING, lock=self.label))
         try:
             async with asyncio.timeout(self._operation_timeout_s):
                 await client.pair()
         except Exception as exc:
             raise self._fail(exc, f"pair with {self.label}") from exc
-        self._progress(f"Paired with {self.label}")
+        self._progress(Progress.of(Step.BLE_PAIRED, lock=self.label))
