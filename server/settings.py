@@ -47,6 +47,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # The notification worker and the escalation job run inside the server; several instances
     # may all run them (claims keep each job done once). Off: this instance only serves HTTP.
     background_jobs: bool = True
+    # The lock authority (server.locks.authority): the factory authorities whose locks this
+    # server believes (comma-separated), and the operator certificate in which one of them
+    # vouches for this server's signing key. Each value is hex, or the path of a file of hex.
+    lock_factory_authorities: str = ""
+    lock_operator_certificate: str = ""
 
     @property
     def resolved_database_url(self) -> str:

@@ -40,6 +40,8 @@ class Services:
     engine: Any
     # The server's VAPID key pair (server.notify.keys.VapidKeys), loaded at start-up.
     vapid: Any = None
+    # The lock authority (server.locks.authority.LockAuthority): signing key, trusted factories.
+    lock_authority: Any = None
 
 
 def services_from(state: State) -> Services:

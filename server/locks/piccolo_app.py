@@ -2,12 +2,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from server.locks.tables import Lock
+from server.locks.tables import Lock, LockIssuance, LockReport
 
 APP_CONFIG = AppConfig(
     app_name="locks",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Lock],
-    migration_dependencies=["server.customers.piccolo_app"],
+    table_classes=[Lock, LockReport, LockIssuance],
+    migration_dependencies=["server.customers.piccolo_app", "server.accounts.piccolo_app"],
     commands=[],
 )

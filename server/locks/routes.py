@@ -38,6 +38,9 @@ def lock_out(row: dict[str, Any]) -> LockOut:
         last_seen_at=row["last_seen_at"],
         customer_id=row["customer"],
         installed_at=row["installed_at"],
+        # Only a verified lock-signed report sets the counter (server.locks.service), so the
+        # battery and firmware shown come from the lock itself, not from a person or an import.
+        verified_by_lock=row["report_counter"] is not None,
     )
 
 

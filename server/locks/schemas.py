@@ -29,3 +29,4 @@ class LockOut(msgspec.Struct, kw_only=True):
     last_seen_at: datetime | None
     customer_id: UUID | None
     installed_at: datetime | None
+    verified_by_lock: bool = False

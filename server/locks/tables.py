@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from server.accounts.tables import User
 from server.customers.tables import Customer
 
 
@@ -25,3 +26,52 @@ class Lock(Table):
     customer = ForeignKey(Customer, null=True, default=None)
     installed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Learnt from the lock's factory certificate in its first verified evidence; from then on
+    # only that key is believed for this serial.
+    public_key = Varchar(length=64, default="", help_text="Ed25519 public key (hex)")
+    lock_uid = Varchar(length=32, default="", help_text="protocol lock id (hex), from the key")
+    pairing_id = Varchar(length=32, default="", help_text="current pairing (hex); '' unpaired")
+    # The last counters accepted: a report or receipt must come with a larger one.
+    report_counter = BigInt(null=True, default=None)
+    command_counter = BigInt(null=True, default=None)
+
+
+class LockReport(Table):
+    """One piece of lock-signed evidence the server verified (telemetry and proof of a visit)."""
+
+    id = UUID(primary_key=True)
+    lock = ForeignKey(Lock, null=False, index=True)
+    kind = Varchar(length=20, help_text="lock_report | pairing_receipt | unpair_receipt")
+    counter = BigInt(null=True, default=None)
+    lock_time = Timestamptz(help_text="the lock's clock when it signed")
+    values = JSON(default={}, help_text="battery, firmware, faults as the lock signed them")
+    # The order whose visit issued the nonce (no foreign key: orders depend on locks).
+    order_id = UUID(null=True, default=None, index=True)
+    issuance = UUID(null=True, default=None, help_text="the LockIssuance whose nonce it used")
+    data = Text(help_text="the signed bytes exactly as uploaded (hex), for the audit trail")
+    verified_at = Timestamptz()
+    reported_by = ForeignKey(User, null=True, default=None)
+    received_via = Varchar(length=100, default="", help_text="the uploading device's name")
+
+
+class LockIssuance(Table):
+    """Every pairing ticket, staff credential and unbind token the server signed.
+
+    The audit row of who got what, when, for which order; and the record of the server nonce
+    handed out with it, which is single-use and valid until ``expires_at``.
+    """
+
+    id = UUID(primary_key=True)
+    purpose = Varchar(length=20, help_text="pairing_ticket | staff_credential | unbind_token")
+    server_nonce = Varchar(length=32, unique=True, index=True, help_text="hex")
+    order_id = UUID(index=True)
+    customer_id = UUID(null=True, default=None)
+    lock_serial = Varchar(length=40, null=True, default=None)
+    issued_to = ForeignKey(User, null=False)
+    device = Varchar(length=100, default="", help_text="the device it was issued to")
+    issued_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    used_by_report = UUID(null=True, default=None)
+    ticket_hash = Varchar(length=64, default="", help_text="pairing tickets (hex)")
+    credential_hash = Varchar(length=64, default="", index=True, help_text="credentials (hex)")

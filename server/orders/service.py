@@ -17,6 +17,7 @@ from server.accounts.tables import Organisation, User
 from server.customers.tables import Customer
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.locks.tables import Lock
+from server.locks.visits import visit_has_lock_evidence
 from server.orders import checklist as checklist_rules
 from server.orders import notifications as order_notifications  # notify (issue 6)
 from server.orders import sla
@@ -209,6 +210,34 @@ class OrderService:
         changed(ORDER, order_id)
         changed(ORDER_EVENT, event.id)
 
+    async def record_event(
+        self,
+        row: dict[str, Any],
+        principal: Principal,
+        action: str,
+        changes: dict[str, Any],
+    ) -> None:
+        """An audit entry that does not move the order (e.g. a lock credential issued)."""
+        await self._event(row["id"], principal, action, row["status"], row["status"], changes)
+
+    async def order_row(self, order_id: Any) -> dict[str, Any] | None:
+        """The order without an access check: for code that checked access another way."""
+        return await WorkOrder.select().where(WorkOrder.id == order_id).first()
+
+    async def attach_lock(self, order_id: Any, lock_id: Any) -> None:
+        """The lock paired on this order's visit is the order's lock from now on."""
+        row = await self.order_row(order_id)
+        if row is None or row["lock"] == lock_id:
+            return
+        await WorkOrder.update(
+            {
+                WorkOrder.lock: lock_id,
+                WorkOrder.version: row["version"] + 1,
+                WorkOrder.updated_at: self.s.clock.now(),
+            }
+        ).where(WorkOrder.id == order_id)
+        changed(ORDER, order_id)
+
     async def create(self, principal: Principal, data: OrderIn) -> UUID:
         customer = (
             await Customer.select(Customer.id, Customer.provider)
@@ -381,9 +410,10 @@ class OrderService:
                 reply_text=data.reply_text,
                 reason=data.reason,
                 has_completion_report=data.completion is not None,
-                # Lock reports signed by the lock arrive with the gateway; until one is
-                # verified for this visit, completion needs an override reason.
-                has_verified_lock_report=False,
+                # A lock-signed report verified for this visit (server.locks.visits).
+                has_verified_lock_report=(
+                    action is Action.COMPLETE and await visit_has_lock_evidence(row)
+                ),
                 override_reason=data.override_reason,
             )
             result = transition(current, action, context)

@@ -11,6 +11,7 @@ import msgspec
 
 from server.accounts.permissions import Principal
 from server.errors import ValidationFailed
+from server.locks.service import LockService, LockUpload
 from server.orders.schemas import CompletionIn, ContactAttemptIn, MessageIn, TransitionIn
 from server.orders.service import OrderService
 from server.orders.tables import WorkOrder
@@ -55,7 +56,21 @@ class MessageAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
+class LockReportAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """gateway.report_queue.QueuedReport.mutation_args(), plus the order if the client knows it."""
+
+    kind: Annotated[str, msgspec.Meta(max_length=40)]
+    serial: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    lock_id: Annotated[str, msgspec.Meta(max_length=64)]
+    data: Annotated[str, msgspec.Meta(min_length=2, max_length=8192)]
+    server_nonce: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    ticket: Annotated[str, msgspec.Meta(max_length=4096)] | None = None
+    queued_at: float | None = None
+    order_id: UUID | None = None
+
+
 ARGUMENTS: dict[str, type[msgspec.Struct]] = {
+    "lock_report.add": LockReportAdd,
     "message.add": MessageAdd,
     "contact_attempt.add": ContactAttemptAdd,
     "order.schedule": OrderSchedule,
@@ -77,13 +92,26 @@ def decode(name: str, args: dict[str, Any]) -> Any:
         ) from exc
 
 
-async def order_version(order_id: UUID) -> int | None:
+async def order_version(order_id: UUID | None) -> int | None:
+    if order_id is None:  # lock_report.add may leave the order to its credential
+        return None
     row = await WorkOrder.select(WorkOrder.version).where(WorkOrder.id == order_id).first()
     return int(row["version"]) if row else None
 
 
 async def apply(service: OrderService, principal: Principal, name: str, args: Any) -> UUID:
     """Apply one decoded mutation; returns the id of the order it concerned."""
+    if isinstance(args, LockReportAdd):
+        upload = LockUpload(
+            kind=args.kind,
+            serial=args.serial,
+            lock_id=args.lock_id,
+            data=args.data,
+            server_nonce=args.server_nonce,
+            ticket=args.ticket,
+            order_id=args.order_id,
+        )
+        return await LockService(service.s).add_evidence(principal, upload)
     if isinstance(args, ContactAttemptAdd):
         data = ContactAttemptIn(
             to_whom=args.to_whom,

@@ -24,6 +24,7 @@ MutationName = Literal[
     "order.complete",
     "order.put_on_hold",
     "order.resume",
+    "lock_report.add",
 ]
 
 

@@ -263,6 +263,11 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/admin/outbox",
             "/api/admin/outbox/summary",
             "/api/activity/closed-per-person",
+            # The lock authority: test_lock_authority_routes below and test_lock_authority.py.
+            "/api/lock-authority",
+            "/api/orders/{order_id}/pairing-ticket",
+            "/api/orders/{order_id}/staff-credential",
+            "/api/orders/{order_id}/unbind-token",
         }
     )
     app_paths = {
@@ -332,3 +337,28 @@ async def test_notification_and_activity_routes(client, world) -> None:
             f"/api/push/subscriptions/{sub_id}", headers=world[remover].headers
         )
         assert response.status_code == 204
+
+
+async def test_lock_authority_routes(client, world) -> None:
+    """Tickets, credentials and unbind tokens: only the fitter assigned to the order; everyone
+    else who sees the order gets 403, everyone who does not 404. The key: not for orderers."""
+    order_id = world.ids["order_a"]
+    for path, body in (
+        ("pairing-ticket", None),
+        ("staff-credential", {"staff_public_key": "11" * 32, "serial": "LW-00A1"}),
+        ("unbind-token", {"serial": "LW-00A1"}),
+    ):
+        for name in ACTORS:
+            response = await client.post(
+                f"/api/orders/{order_id}/{path}", json=body, headers=world[name].headers
+            )
+            if name == "fitter_1":
+                # Allowed, but the order is not booked yet: refused with the reason.
+                assert response.status_code == 409, (path, name, response.text)
+            else:
+                expected = 403 if name in VISIBLE["order_a"] else 404
+                assert response.status_code == expected, (path, name, response.text)
+    for name in ACTORS:
+        response = await client.get("/api/lock-authority", headers=world[name].headers)
+        expected = 403 if name.startswith("orderer") else 200
+        assert response.status_code == expected, name
