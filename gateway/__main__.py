@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
 
+import httpx
 import msgspec
 
 from gateway.ble.radio import DEFAULT_RADIO, open_radio
 from gateway.errors import GatewayError, InputError
+from gateway.hub import HUB_INTERVAL_S, run_hub
 from gateway.operations import (
     SCAN_DURATION_S,
     WAKE_TIMEOUT_S,
@@ -38,8 +40,13 @@ from gateway.operations import wake as op_wake
 from gateway.protocol.crypto import NONCE_BYTES, PRIVATE_KEY_BYTES, PUBLIC_KEY_BYTES, SigningKey
 from gateway.protocol.errors import ProtocolError
 from gateway.report_queue import ReportQueue
+from gateway.runtime import GatewayConfig, env, hex_key
+from gateway.serve import DEFAULT_HOST, DEFAULT_ORIGINS, DEFAULT_PORT, serve
 
 RADIO_ENV: Final = "LOCKWORK_GATEWAY_RADIO"
+SERVER_ENV: Final = "LOCKWORK_GATEWAY_SERVER_URL"
+DEVICE_TOKEN_ENV: Final = "LOCKWORK_GATEWAY_DEVICE_TOKEN"  # noqa: S105 (a variable name)
+DEV_AUTHORITY_ENV: Final = "LOCKWORK_GATEWAY_DEV_AUTHORITY"
 DATA_DIR_ENV: Final = "LOCKWORK_GATEWAY_DATA_DIR"
 AUTHORITY_ENV: Final = "LOCKWORK_GATEWAY_FACTORY_AUTHORITY"
 DEFAULT_DATA_DIR: Final = Path("var/gateway")
@@ -98,6 +105,23 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+def _long_running(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server", help=f"the Lockwork server's URL (default ${SERVER_ENV})", metavar="URL"
+    )
+    parser.add_argument(
+        "--device-token",
+        help=f"this gateway's device token from the server (default ${DEVICE_TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--dev-authority",
+        type=Path,
+        metavar="DIR",
+        help=f"DEVELOPMENT ONLY: sign tickets and credentials with the key in DIR "
+        f"(default ${DEV_AUTHORITY_ENV}); see python -m gateway.dev_authority",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
@@ -139,6 +163,46 @@ def build_parser() -> argparse.ArgumentParser:
     add("test", "run a lock/unlock test cycle")
     add("log", "read the lock's event log")
     add("diagnose", "find out whether a fault is in the lock unit or the lock case")
+    serve = add(
+        "serve", "run the local HTTP API for the app (contract B)", lock=False, credential=False
+    )
+    _long_running(serve)
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0: any free)")
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="the app's origin, e.g. https://lockwork.example (repeatable; default "
+        + ", ".join(DEFAULT_ORIGINS)
+        + ")",
+    )
+    code = add(
+        "pairing-code",
+        "show a new pairing code on a running `serve` terminal",
+        lock=False,
+        credential=False,
+    )
+    code.add_argument("--host", default=DEFAULT_HOST)
+    code.add_argument("--port", type=int, default=DEFAULT_PORT)
+    hub = add(
+        "hub", "read the battery of the known locks on a schedule", lock=False, credential=False
+    )
+    _long_running(hub)
+    hub.add_argument(
+        "--interval",
+        type=float,
+        default=HUB_INTERVAL_S,
+        help=f"seconds between rounds (default {HUB_INTERVAL_S:.0f})",
+    )
+    hub.add_argument("--once", action="store_true", help="one round, then exit")
+    hub.add_argument(
+        "--lock",
+        action="append",
+        dest="locks",
+        metavar="SERIAL",
+        help="read this lock (repeatable; default: every paired lock this gateway knows)",
+    )
     add("key", "print this gateway's staff device public key", lock=False, credential=False)
     add("reports", "list the signed reports stored on this gateway", lock=False, credential=False)
     return parser
@@ -305,8 +369,63 @@ async def _run(args: argparse.Namespace) -> Any:
         await queue.close()
 
 
+def _config(args: argparse.Namespace) -> GatewayConfig:
+    data_dir: Path = args.data_dir or Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+    authority = args.factory_authority or os.environ.get(AUTHORITY_ENV)
+    dev = args.dev_authority or (Path(d) if (d := env(DEV_AUTHORITY_ENV)) else None)
+    return GatewayConfig(
+        data_dir=data_dir,
+        radio=args.radio or os.environ.get(RADIO_ENV) or DEFAULT_RADIO,
+        staff_key=load_staff_key(data_dir),
+        factory_authority=hex_key(authority),
+        server_url=args.server or env(SERVER_ENV),
+        device_token=args.device_token or env(DEVICE_TOKEN_ENV),
+        dev_authority_dir=dev,
+    )
+
+
+def _request_code(args: argparse.Namespace) -> int:
+    url = f"http://{args.host}:{args.port}/api/pairing-code"
+    try:
+        answer = httpx.post(url, timeout=5.0)
+    except httpx.HTTPError as exc:
+        print(f"lockwork-gateway: no gateway answers on {url} ({exc}).", file=sys.stderr)
+        return EXIT_FAILED
+    if answer.status_code != 202:
+        print(f"lockwork-gateway: {answer.json().get('message_en')}", file=sys.stderr)
+        return EXIT_FAILED
+    print("A new pairing code is shown on the gateway's terminal.")
+    return 0
+
+
+def _long_running_main(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        config = _config(args)
+        if args.command == "serve":
+            asyncio.run(
+                serve(config, host=args.host, port=args.port, allow_origins=args.allow_origin)
+            )
+            return 0
+        summary = asyncio.run(run_hub(config, args.interval, once=args.once, locks=args.locks))
+    except GatewayError as exc:
+        print(f"lockwork-gateway: {exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        return 0
+    if args.json and summary is not None:
+        print(msgspec.json.encode(summary).decode())
+    return 0 if summary is None or not summary.failed else EXIT_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "hub"):
+        return _long_running_main(args)
+    if args.command == "pairing-code":
+        return _request_code(args)
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

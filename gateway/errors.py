@@ -16,3 +16,12 @@ class InputError(GatewayError):
 
     The message says what is wrong and what to give instead.
     """
+
+
+class CodedError(GatewayError):
+    """An error that names its own stable ``code`` and Swedish text (for the local API)."""
+
+    def __init__(self, message: str, *, code: str, message_sv: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message_sv = message_sv

@@ -1,0 +1,289 @@
+"""The gateway's local HTTP API (contract B) as a Litestar app.
+
+Litestar, like the server: typed msgspec bodies, CORS, guards and exception handlers come with
+it, and it runs under uvicorn inside the gateway's own event loop, next to the Bumble radio
+(the stdlib's http.server is threaded and would have to hop between threads for every call).
+
+Routes (all JSON):
+    POST /api/pair             {"code"} -> {"token", "gateway_id"}; wrong codes throttled
+    POST /api/pairing-code     loopback only: print a new code on the gateway's terminal
+    GET  /api/status           -> {"gateway_id", "version", "radio", "server_reachable",
+                                   "queued_reports"}
+    POST /api/operations       {"kind", "serial", "order_id"} -> 202 {"id", "kind", "state"}
+    GET  /api/operations/{id}  -> the operation with progress, result, error
+Every route but the first two needs ``Authorization: Bearer <token>``. Errors are
+``{"code", "message_sv", "message_en"}``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+from uuid import UUID
+
+import msgspec
+from litestar import Litestar, Request, Response, get, post
+from litestar.config.cors import CORSConfig
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import GatewayError
+from gateway.local_api.error_codes import ErrorBody, describe
+from gateway.local_api.pairing import AppTokens, PairingCodeGate, PairingRefusal
+from gateway.local_api.runner import OperationKind, OperationRecord, OperationRunner
+from gateway.report_queue import ReportQueue
+
+BEARER: Final = "bearer "
+# Browsers cache a successful preflight this long; the API's shape does not change at runtime.
+PREFLIGHT_MAX_AGE_S: Final = 600
+
+_PAIRING_TEXT: Final[dict[str, tuple[int, str, str]]] = {
+    "wrong_code": (
+        401,
+        "Fel kod. Skriv koden som visas i gatewayens terminal.",
+        "Wrong code. Type the code shown in the gateway's terminal.",
+    ),
+    "too_many_attempts": (
+        429,
+        "För många felaktiga koder. Vänta en minut och försök igen.",
+        "Too many wrong codes. Wait a minute and try again.",
+    ),
+    "no_pairing_code": (
+        409,
+        "Gatewayen visar ingen giltig kod just nu. Starta om gatewayen, eller kör "
+        "lockwork-gateway pairing-code på den, för att få en ny kod.",
+        "The gateway shows no valid code right now. Restart the gateway, or run "
+        "lockwork-gateway pairing-code on it, to get a new code.",
+    ),
+}
+
+NOT_PAIRED: Final = ErrorBody(
+    "not_paired",
+    "Appen är inte parkopplad med gatewayen. Parkoppla med koden från gatewayens terminal.",
+    "The app is not paired with this gateway. Pair it with the code from the gateway's terminal.",
+)
+NOT_FOUND: Final = ErrorBody(
+    "operation_not_found",
+    "Åtgärden finns inte (gatewayen kan ha startats om för länge sedan). Starta den igen.",
+    "No such operation (the gateway may have restarted long ago). Start it again.",
+)
+LOOPBACK_ONLY: Final = ErrorBody(
+    "loopback_only",
+    "En ny kod kan bara begäras på gatewayens egen dator.",
+    "A new code can only be requested on the gateway's own computer.",
+)
+
+
+class ApiRefusal(Exception):
+    """Ends a request with ``status`` and a typed error body."""
+
+    def __init__(self, status: int, body: ErrorBody, headers: dict[str, str] | None = None):
+        super().__init__(body.code)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+class PairIn(msgspec.Struct):
+    code: str
+
+
+class PairOut(msgspec.Struct):
+    token: str
+    gateway_id: str
+
+
+class PairingCodeOut(msgspec.Struct):
+    expires_in_s: int
+    shown_on: str = "the gateway's terminal"
+
+
+class StatusOut(msgspec.Struct):
+    gateway_id: str
+    version: str
+    radio: str
+    server_reachable: bool
+    queued_reports: int
+    access: str
+
+
+class OperationIn(msgspec.Struct):
+    kind: OperationKind
+    serial: str | None = None
+    order_id: UUID | None = None
+
+
+class OperationStarted(msgspec.Struct):
+    id: str
+    kind: OperationKind
+    state: str
+
+
+@dataclass
+class LocalApiState:
+    """Everything the routes use; built by `gateway.serve`."""
+
+    gateway_id: str
+    version: str
+    radio: str
+    access: str
+    gate: PairingCodeGate
+    tokens: AppTokens
+    runner: OperationRunner
+    queue: ReportQueue
+    server_reachable: Callable[[], bool]
+    announce_code: Callable[[str], None]
+
+
+def _error_response(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Any:
+    return Response(content=body, status_code=status, headers=headers)
+
+
+def _refusal_handler(_request: Request[Any, Any, Any], exc: ApiRefusal) -> Response[Any]:
+    return _error_response(exc.status, exc.body, exc.headers)  # type: ignore[no-any-return]
+
+
+def _validation_handler(_request: Request[Any, Any, Any], exc: ValidationException) -> Any:
+    return _error_response(
+        400,
+        ErrorBody(
+            "bad_request",
+            "Begäran kunde inte läsas. Kontrollera fälten (kind, serial, order_id, code).",
+            f"The request could not be read: {exc.detail}. Check the fields "
+            "(kind, serial, order_id, code).",
+        ),
+    )
+
+
+def _http_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> Any:
+    return _error_response(
+        exc.status_code,
+        ErrorBody(
+            "http_" + str(exc.status_code),
+            "Begäran kunde inte utföras.",
+            str(exc.detail),
+        ),
+    )
+
+
+def _is_loopback(request: Request[Any, Any, Any]) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
+    """The ASGI app: Litestar routes, wrapped to answer Chrome's private-network preflight."""
+
+    def require_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        header = connection.headers.get("authorization", "")
+        if not header.lower().startswith(BEARER) or not state.tokens.valid(
+            header[len(BEARER) :].strip()
+        ):
+            raise ApiRefusal(401, NOT_PAIRED, {"WWW-Authenticate": "Bearer"})
+
+    @post("/api/pair", status_code=200)
+    async def pair(data: PairIn, request: Request[Any, Any, Any]) -> PairOut:
+        try:
+            state.gate.check(data.code)
+        except PairingRefusal as refusal:
+            status, swedish, english = _PAIRING_TEXT[refusal.code]
+            headers = {}
+            if refusal.retry_after_s:
+                headers["Retry-After"] = str(int(refusal.retry_after_s) + 1)
+            raise ApiRefusal(status, ErrorBody(refusal.code, swedish, english), headers) from None
+        label = request.headers.get("user-agent", "")[:120]
+        return PairOut(token=state.tokens.issue(label), gateway_id=state.gateway_id)
+
+    @post("/api/pairing-code", status_code=202)
+    async def pairing_code(request: Request[Any, Any, Any]) -> PairingCodeOut:
+        if not _is_loopback(request):
+            raise ApiRefusal(403, LOOPBACK_ONLY)
+        state.announce_code(state.gate.new_code())
+        return PairingCodeOut(expires_in_s=int(state.gate.seconds_left()))
+
+    @get("/api/status", guards=[require_token])
+    async def status() -> StatusOut:
+        return StatusOut(
+            gateway_id=state.gateway_id,
+            version=state.version,
+            radio=state.radio,
+            server_reachable=state.server_reachable(),
+            queued_reports=len(await state.queue.pending()),
+            access=state.access,
+        )
+
+    @post("/api/operations", status_code=202, guards=[require_token])
+    async def start_operation(data: OperationIn) -> OperationStarted:
+        try:
+            record = state.runner.start(
+                data.kind, data.serial, str(data.order_id) if data.order_id else None
+            )
+        except GatewayError as exc:
+            raise ApiRefusal(400, describe(exc)) from exc
+        return OperationStarted(id=record.id, kind=record.kind, state=record.state.value)
+
+    @get("/api/operations/{operation_id:str}", guards=[require_token])
+    async def get_operation(operation_id: str) -> OperationRecord:
+        record = state.runner.get(operation_id)
+        if record is None:
+            raise ApiRefusal(404, NOT_FOUND)
+        return record
+
+    app = Litestar(
+        route_handlers=[pair, pairing_code, status, start_operation, get_operation],
+        cors_config=CORSConfig(
+            allow_origins=allow_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+            max_age=PREFLIGHT_MAX_AGE_S,
+        )
+        if allow_origins
+        else None,
+        exception_handlers={
+            ApiRefusal: _refusal_handler,
+            ValidationException: _validation_handler,
+            HTTPException: _http_handler,
+        },
+        openapi_config=None,
+        debug=False,
+    )
+    return private_network_preflight(app)
+
+
+def private_network_preflight(app: ASGIApp) -> ASGIApp:
+    """Answer Chrome's Private Network Access preflight for origins CORS already allowed.
+
+    A page served from a public or LAN address that calls this API on 127.0.0.1 makes Chrome
+    send ``Access-Control-Request-Private-Network: true``; the preflight must answer
+    ``Access-Control-Allow-Private-Network: true``. Only a preflight that CORS accepted (it
+    carries ``Access-Control-Allow-Origin``) gets it, so the origin list stays the one gate.
+    """
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "OPTIONS":
+            await app(scope, receive, send)
+            return
+        asked = any(
+            name == b"access-control-request-private-network" and value.lower() == b"true"
+            for name, value in scope["headers"]
+        )
+
+        async def send_with_pna(message: Message) -> None:
+            if asked and message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                if "access-control-allow-origin" in headers:
+                    headers["Access-Control-Allow-Private-Network"] = "true"
+            await send(message)
+
+        await app(scope, receive, send_with_pna)
+
+    return wrapped

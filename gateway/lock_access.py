@@ -1,0 +1,138 @@
+"""Where the gateway gets what a lock demands: pairing tickets, staff credentials, unbind tokens.
+
+Two sources with one interface (`LockAccess`):
+
+- `ServerLockAccess`: the Lockwork server (contract A), for the fitter's assigned orders, with
+  the offline cache of `gateway.server_client` (pairing works offline with a ticket fetched
+  earlier; a credential fetched for the visit is reused).
+- `DevLockAccess`: DEVELOPMENT ONLY, `gateway.dev_authority` signs everything itself, for the
+  simulator and the demo until (or where) there is no server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from gateway.dev_authority import DevAuthority
+from gateway.errors import CodedError
+from gateway.known_locks import KnownLocks
+from gateway.operations import StaffAccess
+from gateway.protocol.crypto import SigningKey
+from gateway.server_client import LockServerClient
+
+
+class AccessUnavailable(CodedError):
+    """What the lock needs cannot be had for this request (the message says why)."""
+
+
+@dataclass(frozen=True)
+class LockGrant:
+    """A staff credential for one lock and the server nonce for its signed reports."""
+
+    access: StaffAccess
+    server_nonce: bytes | None
+
+
+class LockAccess(Protocol):
+    """What the local API and the hub ask for before they talk to a lock."""
+
+    description: str
+
+    async def pairing_ticket(self, order_id: str | None) -> bytes: ...
+
+    async def grant(self, serial: str, order_id: str | None) -> LockGrant: ...
+
+    async def unbind_token(self, serial: str, order_id: str | None) -> bytes: ...
+
+    async def server_reachable(self) -> bool: ...
+
+
+def _order_required(what: str) -> AccessUnavailable:
+    return AccessUnavailable(
+        f"{what} is issued for an order: open the lock from its order in the app.",
+        code="order_required",
+        message_sv="Det här görs från en order: öppna låset från ordern i appen.",
+    )
+
+
+class ServerLockAccess:
+    """Contract A through `LockServerClient`; every request needs the order it is for."""
+
+    def __init__(self, client: LockServerClient, staff_key: SigningKey) -> None:
+        self.client = client
+        self.staff_key = staff_key
+        self.description = f"server {client.base_url}"
+
+    async def pairing_ticket(self, order_id: str | None) -> bytes:
+        if order_id is None:
+            raise _order_required("A pairing ticket")
+        return bytes.fromhex((await self.client.pairing_ticket(order_id)).ticket)
+
+    async def grant(self, serial: str, order_id: str | None) -> LockGrant:
+        if order_id is None:
+            # The hub works without an order: a credential fetched for a visit still in its
+            # window serves (the lock checks the window itself).
+            answer = self.client.cached_credential(serial)
+            if answer is None:
+                raise _order_required("A staff credential")
+        else:
+            answer = await self.client.staff_credential(order_id, serial, self.staff_key.public_key)
+        return LockGrant(
+            StaffAccess(self.staff_key, bytes.fromhex(answer.credential)),
+            bytes.fromhex(answer.server_nonce),
+        )
+
+    async def unbind_token(self, serial: str, order_id: str | None) -> bytes:
+        if order_id is None:
+            raise _order_required("An unbind token")
+        return await self.client.unbind_token(order_id, serial)
+
+    async def server_reachable(self) -> bool:
+        return await self.client.reachable()
+
+
+class DevLockAccess:
+    """DEVELOPMENT ONLY: signs with `DevAuthority`; knows lock ids from `KnownLocks`."""
+
+    description = "development authority (no server)"
+
+    def __init__(self, authority: DevAuthority, staff_key: SigningKey, known: KnownLocks) -> None:
+        self.authority = authority
+        self.staff_key = staff_key
+        self.known = known
+
+    async def pairing_ticket(self, order_id: str | None) -> bytes:
+        return self.authority.ticket()
+
+    async def grant(self, serial: str, order_id: str | None) -> LockGrant:
+        known = self.known.get(serial)
+        if known is None:
+            raise AccessUnavailable(
+                f"This gateway does not know lock {serial} yet, so the development authority "
+                "cannot sign a credential for it. Pair it first.",
+                code="lock_unknown",
+                message_sv=f"Gatewayen känner inte till låset {serial} än. Parkoppla det först.",
+            )
+        credential = self.authority.credential(
+            bytes.fromhex(known.lock_id), self.staff_key.public_key
+        )
+        # No server to hand out a nonce: the operation picks a random one (see `battery`).
+        return LockGrant(StaffAccess(self.staff_key, credential), None)
+
+    async def unbind_token(self, serial: str, order_id: str | None) -> bytes:
+        known = self.known.get(serial)
+        if known is None or known.pairing_id is None:
+            raise AccessUnavailable(
+                f"This gateway did not pair lock {serial}, so the development authority cannot "
+                "sign an unbind token for it.",
+                code="pairing_unknown",
+                message_sv=f"Gatewayen parkopplade inte låset {serial} och kan inte koppla "
+                "från det.",
+            )
+        return self.authority.unbind_token(
+            bytes.fromhex(known.lock_id), bytes.fromhex(known.pairing_id)
+        )
+
+    async def server_reachable(self) -> bool:
+        return False

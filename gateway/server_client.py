@@ -1,0 +1,243 @@
+"""The gateway's client of the Lockwork server's lock API (contract A), with an offline cache.
+
+The gateway signs in with its device token (``Authorization: Bearer``). What it fetches is
+cached in ``DATA_DIR/server_cache.json`` so that a fitter without a connection can still pair
+with a ticket fetched earlier (within its 10-minute life) and work with a credential fetched
+for the visit: pairing tickets per order, staff credentials per (order, lock), and the lock
+authority (which factory the server trusts). Nothing in the cache is secret beyond the visit:
+tickets and credentials are short-lived, signed by the server and bound to this gateway's key.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+import msgspec
+
+from gateway.errors import CodedError
+
+CACHE_FILE: Final = "server_cache.json"
+# One request to the server: long enough for a slow mobile link, short enough that an offline
+# fitter falls back to the cache without a noticeable wait.
+REQUEST_TIMEOUT_S: Final = 5.0
+# A cached ticket is used only while it has at least this much life left: the fitter still has
+# to press the button and the lock checks the expiry with its own clock (skew up to 2 min).
+TICKET_MARGIN_S: Final = 150.0
+
+
+class ServerAccessError(CodedError):
+    """The server could not give what the gateway asked for."""
+
+    def __init__(
+        self, message: str, *, code: str, message_sv: str, status: int | None = None
+    ) -> None:
+        super().__init__(message, code=code, message_sv=message_sv)
+        self.status = status
+
+
+class ServerUnreachable(ServerAccessError):
+    """No answer from the server (offline, or it is down), and nothing usable in the cache."""
+
+
+class CachedTicket(msgspec.Struct):
+    order_id: str
+    customer_id: str
+    ticket: str
+    server_nonce: str
+    expires_at: float
+
+
+class CachedCredential(msgspec.Struct):
+    order_id: str
+    serial: str
+    credential: str
+    lock_id: str
+    valid_to: float
+    server_nonce: str
+    commands: list[str] = msgspec.field(default_factory=list)
+
+
+class LockAuthority(msgspec.Struct):
+    server_public_key: str
+    factory_authority_public_keys: list[str]
+    operator_certificate: str | None = None
+
+
+class ServerCache(msgspec.Struct):
+    tickets: dict[str, CachedTicket] = msgspec.field(default_factory=dict)
+    credentials: dict[str, CachedCredential] = msgspec.field(default_factory=dict)
+    authority: LockAuthority | None = None
+
+
+def _timestamp(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+class LockServerClient:
+    """Contract A's lock routes for one gateway (one device token)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        device_token: str,
+        data_dir: Path,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Any = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {device_token}"},
+            timeout=REQUEST_TIMEOUT_S,
+            transport=transport,
+        )
+        self._path = data_dir / CACHE_FILE
+        self._clock = clock
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The authenticated HTTP client (the sync client shares it)."""
+        return self._http
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    # -- cache ------------------------------------------------------------------------------
+
+    def cache(self) -> ServerCache:
+        try:
+            return msgspec.json.decode(self._path.read_bytes(), type=ServerCache)
+        except (FileNotFoundError, msgspec.DecodeError):
+            return ServerCache()
+
+    def _save(self, cache: ServerCache) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self._path.with_suffix(".tmp")
+        with open(temporary, "wb") as out:
+            out.write(msgspec.json.encode(cache))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self._path)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            response = await self._http.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise ServerUnreachable(
+                f"The Lockwork server at {self.base_url} cannot be reached ({exc!r}).",
+                code="server_unreachable",
+                message_sv="Lockwork-servern går inte att nå, och gatewayen har inget sparat "
+                "som räcker. Anslut gatewayen till nätet och försök igen.",
+            ) from exc
+        if response.status_code >= 400:
+            try:
+                detail = response.json()
+            except ValueError:
+                detail = {}
+            text = detail.get("message") or detail.get("detail") or response.text[:200]
+            raise ServerAccessError(
+                f"The server refused ({response.status_code}): {text}",
+                code="server_refused",
+                message_sv=f"Servern nekade ({response.status_code}): {text}",
+                status=response.status_code,
+            )
+        return response.json()
+
+    async def reachable(self) -> bool:
+        try:
+            await self.lock_authority()
+        except ServerAccessError:
+            return False
+        return True
+
+    async def lock_authority(self) -> LockAuthority:
+        answer = await self._request("GET", "/api/lock-authority")
+        authority = msgspec.convert(answer, LockAuthority)
+        cache = self.cache()
+        cache.authority = authority
+        self._save(cache)
+        return authority
+
+    async def pairing_ticket(self, order_id: str, *, prefer_cached: bool = True) -> CachedTicket:
+        """A ticket for the order: a cached one with life left, else a new one from the server.
+
+        Offline with no usable cached ticket raises `ServerUnreachable`.
+        """
+        cache = self.cache()
+        cached = cache.tickets.get(order_id)
+        now = self._clock()
+        usable = cached is not None and cached.expires_at - now > TICKET_MARGIN_S
+        if prefer_cached and usable and cached is not None:
+            return cached
+        try:
+            answer = await self._request("POST", f"/api/orders/{order_id}/pairing-ticket")
+        except ServerUnreachable:
+            if usable and cached is not None:
+                return cached
+            raise
+        ticket = CachedTicket(
+            order_id=order_id,
+            customer_id=str(answer["customer_id"]),
+            ticket=answer["ticket"],
+            server_nonce=answer["server_nonce"],
+            expires_at=_timestamp(answer["expires_at"]),
+        )
+        cache = self.cache()
+        cache.tickets = {
+            key: value for key, value in cache.tickets.items() if value.expires_at > now
+        }
+        cache.tickets[order_id] = ticket
+        self._save(cache)
+        return ticket
+
+    async def staff_credential(
+        self, order_id: str, serial: str, staff_public_key: bytes
+    ) -> CachedCredential:
+        """A credential for this gateway's key on one lock of the order (cached for the visit)."""
+        key = f"{order_id}/{serial}"
+        try:
+            answer = await self._request(
+                "POST",
+                f"/api/orders/{order_id}/staff-credential",
+                {"staff_public_key": staff_public_key.hex(), "serial": serial},
+            )
+        except ServerUnreachable:
+            cached = self.cache().credentials.get(key)
+            if cached is not None and cached.valid_to > self._clock():
+                return cached
+            raise
+        credential = CachedCredential(
+            order_id=order_id,
+            serial=serial,
+            credential=answer["credential"],
+            lock_id=answer["lock_id"],
+            valid_to=_timestamp(answer["valid_to"]),
+            server_nonce=answer["server_nonce"],
+            commands=list(answer.get("commands", [])),
+        )
+        cache = self.cache()
+        cache.credentials[key] = credential
+        self._save(cache)
+        return credential
+
+    def cached_credential(self, serial: str) -> CachedCredential | None:
+        """A cached credential for the lock that is still valid, from any order."""
+        now = self._clock()
+        for credential in self.cache().credentials.values():
+            if credential.serial == serial and credential.valid_to > now:
+                return credential
+        return None
+
+    async def unbind_token(self, order_id: str, serial: str) -> bytes:
+        answer = await self._request(
+            "POST", f"/api/orders/{order_id}/unbind-token", {"serial": serial}
+        )
+        return bytes.fromhex(answer["token"])
