@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from litestar import Litestar, MediaType, Response, get
+from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -29,6 +29,8 @@ from server.calendar.working_days import WorkingDayCalendar
 from server.clock import Clock
 from server.customers.routes import CustomerController
 from server.http_errors import EXCEPTION_HANDLERS
+from server.locks.authority import load_lock_authority
+from server.locks.authority_routes import LockAuthorityController
 from server.locks.routes import LockController
 from server.notify.keys import ensure_vapid_keys
 from server.notify.outbox import Channel
@@ -37,6 +39,7 @@ from server.notify.transports import SmtpTransport, WebPushTransport
 from server.notify.worker import NotificationWorker, PeriodicJob
 from server.orders import escalation, reminders
 from server.orders.routes import OrderController
+from server.pwa_routes import create_pwa_router
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
 from server.sync import live
@@ -76,15 +79,6 @@ async def health(state: State) -> Response[dict[str, Any]]:
         "pending": migrations.pending,
     }
     return Response(body, status_code=200 if migrations.pending == 0 else 503)
-
-
-@get("/", media_type=MediaType.HTML, include_in_schema=False)
-async def landing() -> str:
-    return (
-        "<!doctype html><html lang='sv'><meta charset='utf-8'><title>Lockwork</title>"
-        "<body><h1>Lockwork</h1><p>Servern är igång. API: <a href='/schema'>/schema</a>, "
-        "hälsa: <a href='/api/health'>/api/health</a>.</p></body></html>"
-    )
 
 
 # On shutdown, give the worker this long to finish the message in hand before cancelling it
@@ -130,6 +124,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or load_settings()
     clock = clock or Clock()
     box = SecretBox(settings.secret_key)
+    # Checked before serving: a wrong operator certificate stops the start with the reason.
+    lock_authority = load_lock_authority(settings, box)
     url = settings.resolved_database_url
 
     @asynccontextmanager
@@ -148,6 +144,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                     accounts=AccountService(settings, box, clock),
                     engine=engine,
                     vapid=await ensure_vapid_keys(box),  # notify (issue 6)
+                    lock_authority=lock_authority,
                 )
                 app.state["services"] = services
                 # --- notify (issue 6): the outbox worker and the escalation job ---
@@ -167,18 +164,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return Litestar(
         route_handlers=[
             health,
-            landing,
             AuthController,
             OrganisationController,
             UserController,
             DeviceController,
             CustomerController,
             LockController,
+            LockAuthorityController,
             OrderController,
             SyncController,
             ActivityController,
             PushController,
             AdminOutboxController,
+            create_pwa_router(),  # last: its fallback serves the app for other paths
         ],
         dependencies={"services": Provide(provide_services)},
         before_request=refuse_nul_characters,

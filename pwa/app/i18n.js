@@ -1,0 +1,61 @@
+// Strings: Swedish by default, English selectable, room for Norwegian (add i18n/nb.js and
+// list it in LANGS). The choice is kept in localStorage 'lockwork.lang'; '?lang=en' sets it.
+import sv from './i18n/sv.js';
+import en from './i18n/en.js';
+
+const DICTS = { sv, en };
+export const LANGS = [{ code: 'sv', name: 'Svenska' }, { code: 'en', name: 'English' }];
+const LOCALES = { sv: 'sv-SE', en: 'en-GB', nb: 'nb-NO' };
+const STORAGE_KEY = 'lockwork.lang';
+const ZONE = 'Europe/Stockholm';
+
+function initial() {
+  const asked = new URLSearchParams(location.search).get('lang');
+  if (asked && DICTS[asked]) {
+    localStorage.setItem(STORAGE_KEY, asked);
+    return asked;
+  }
+  const kept = localStorage.getItem(STORAGE_KEY);
+  return DICTS[kept] ? kept : 'sv';
+}
+
+let lang = initial();
+export const getLang = () => lang;
+
+export function setLang(code) {
+  if (!DICTS[code] || code === lang) return;
+  lang = code;
+  localStorage.setItem(STORAGE_KEY, code);
+  applyDocument();
+  dispatchEvent(new Event('langchange'));
+}
+
+// t('orders.count', {n: 3}): the string in the current language, falling back to Swedish,
+// with {name} placeholders filled in.
+export function t(key, params = {}) {
+  const s = DICTS[lang][key] ?? DICTS.sv[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (params[k] ?? m));
+}
+
+// The string for `key`, or `fallback` when no dictionary has it (data-driven keys).
+export function tOr(key, fallback, params = {}) {
+  return DICTS[lang][key] ?? DICTS.sv[key] ? t(key, params) : fallback;
+}
+
+// Static text in index.html carries data-i18n="key".
+export function applyDocument() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+}
+
+const cache = new Map();
+function format(options) {
+  const key = lang + JSON.stringify(options);
+  if (!cache.has(key)) cache.set(key, new Intl.DateTimeFormat(LOCALES[lang], { timeZone: ZONE, ...options }));
+  return cache.get(key);
+}
+const asDate = (v) => (v instanceof Date ? v : new Date(v));
+export const fmtTime = (v) => (v ? format({ hour: '2-digit', minute: '2-digit' }).format(asDate(v)) : '');
+export const fmtDateTime = (v) => (v ? format({ weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(asDate(v)) : '');
+export const fmtDay = (v) => (v ? format({ weekday: 'long', day: 'numeric', month: 'long' }).format(asDate(v.length === 10 ? `${v}T12:00:00Z` : v)) : '');
+export const fmtShortDay = (v) => (v ? format({ day: 'numeric', month: 'short' }).format(asDate(v.length === 10 ? `${v}T12:00:00Z` : v)) : '');

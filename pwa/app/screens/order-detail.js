@@ -1,0 +1,289 @@
+// One order: what to do next at the bottom (log a call, book, start, complete), then the
+// customer and contacts, description, checklist, lock, calls, messages and history.
+import { t, tOr, fmtDateTime, fmtShortDay } from '../i18n.js';
+import { html, Screen, statusLabel, kindLabel, mapLink, telLink, announce, trackDirty } from '../ui.js';
+import { route } from '../router.js';
+import * as store from '../store.js';
+import * as sync from '../sync.js';
+import { getJson } from '../api.js';
+import { nextCall } from '../contact-plan.js';
+import { toInputValue, fromInputValue, today } from '../time.js';
+import { flags } from './order-card.js';
+
+const OUTCOMES = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
+const WHOM = ['customer', 'relative', 'provider', 'other'];
+const SEEKING_CONTACT = ['ordered', 'contacting'];
+// A contact attempt's time must not be ahead of the server's clock (the server refuses
+// attempts "in the future"); this margin absorbs the error of our estimate of its clock.
+const CLOCK_MARGIN_MS = 5_000;
+// A booking suggestion starts on the next whole hour.
+const HOUR_MS = 3_600_000;
+const DEFAULT_ESTIMATE_MINUTES = 60;
+
+class OrderDetail extends Screen {
+  get orderId() { return this.getAttribute('id'); }
+
+  async view() {
+    const d = await store.orderDetail(this.orderId);
+    this.data = d;
+    const o = d.order;
+    if (!o) {
+      return html`<h1 tabindex="-1">${t('detail.gone_title')}</h1>
+        <p data-testid="order-gone">${t('detail.gone_text')}</p><p><a class="button secondary" href="/orders">${t('detail.back')}</a></p>`;
+    }
+    this.plan = nextCall(o, d.attempts);
+    return html`
+      <p class="back"><a href="/orders">← ${t('detail.back')}</a></p>
+      <h1 tabindex="-1">${o.customer_name}</h1>
+      <div data-region="summary" data-key="${o.version}-${o.status}-${o._pending || 0}">
+        <p><span class="status s-${o.status}" data-testid="order-status">${statusLabel(o.status)}</span>
+          · ${kindLabel(o.kind)} · <span class="ref">${o.reference}</span> ${flags(o)}</p>
+        ${o.planned_start ? html`<p>${t('detail.booked_for', { time: fmtDateTime(o.planned_start) })}</p>` : ''}
+        ${o.due_on ? html`<p class="muted">${t('detail.due', { date: fmtShortDay(o.due_on) })}</p>` : ''}
+        ${d.pending.length ? html`<p class="pending-note" data-testid="order-pending">${t('detail.pending', { n: d.pending.length })}</p>` : ''}
+      </div>
+      <section class="actions-panel" aria-labelledby="next-h" data-region="actions" data-key="${o.status}-${(o.allowed_actions || []).join()}-${o._awaiting_server ? 1 : 0}-${d.attempts.length}">
+        <h2 id="next-h">${t('detail.next_step')}</h2>
+        ${this.actions(o, d)}
+      </section>
+      ${this.customerSection(o, d.customer)}
+      <section aria-labelledby="desc-h" data-region="desc" data-key="${o.version}">
+        <h2 id="desc-h">${t('detail.description')}</h2>
+        <p class="prewrap">${o.description || t('detail.no_description')}</p>
+        ${Object.keys(o.checklist || {}).length ? html`<h3>${t('detail.checklist')}</h3>
+          <dl class="pairs" data-testid="checklist">${Object.entries(o.checklist).map(([k, v]) => html`<dt>${tOr(`checklist.${k}`, k)}</dt><dd>${tOr(`answer.${k}.${v}`, v)}</dd>`)}</dl>` : ''}
+      </section>
+      ${d.lock ? this.lockSection(d.lock) : ''}
+      <section aria-labelledby="calls-h" data-region="calls" data-key="${d.attempts.map((a) => a.id + (a._pending ? 'p' : '')).join()}">
+        <h2 id="calls-h">${t('detail.calls', { n: d.attempts.length })}</h2>
+        ${d.attempts.length ? html`<ol class="log" data-testid="attempts">${d.attempts.map((a) => html`<li>
+          <strong>${t(`outcome.${a.outcome}`)}</strong> · ${t(`whom.${a.to_whom}`)}${a.contact_name ? ` (${a.contact_name})` : ''}
+          <span class="muted">${fmtDateTime(a.at)}</span>${a._pending ? html` <span class="flag pending">${t('flag.unsynced')}</span>` : ''}
+          ${a.note ? html`<p class="prewrap">${a.note}</p>` : ''}</li>`)}</ol>` : html`<p class="muted">${t('detail.no_calls')}</p>`}
+      </section>
+      ${this.messagesSection(o, d.messages)}
+      <section aria-labelledby="hist-h" data-region="history" data-key="${d.events.length}">
+        <h2 id="hist-h">${t('detail.history')}</h2>
+        <ol class="log" data-testid="history">${d.events.map((e) => html`<li>
+          <span class="muted">${fmtDateTime(e.at)}</span> ${e.actor_name || ''}: ${tOr(`action.${e.action}`, e.action.replaceAll('_', ' '))}
+          ${e.to_status && e.to_status !== e.from_status ? html` → ${statusLabel(e.to_status)}` : ''}
+          ${e.flagged ? html` <span class="flag danger">${t('detail.flagged')}</span>` : ''}
+          ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}</li>`)}</ol>
+      </section>`;
+  }
+
+  // -- what to do next --------------------------------------------------------------------
+  actions(o, d) {
+    const allowed = o.allowed_actions || [];
+    const parts = [];
+    if (o._awaiting_server) {
+      parts.push(html`<p class="notice-inline" data-testid="complete-waiting">${t('complete.waiting')}</p>`);
+    }
+    if (SEEKING_CONTACT.includes(o.status) || allowed.includes('schedule')) parts.push(this.callForm(o, d));
+    if (allowed.includes('schedule')) parts.push(this.bookForm(o));
+    if (allowed.includes('confirm')) {
+      parts.push(html`<button type="button" class="primary" data-act="order.confirm" data-testid="confirm">${t('act.confirm')}</button>`);
+    }
+    if (allowed.includes('start')) {
+      parts.push(html`<button type="button" class="primary big" data-act="order.start" data-testid="start-visit">${t('act.start')}</button>`);
+    }
+    if (allowed.includes('complete')) parts.push(this.completeForm(o));
+    if (o.status === 'done' && o.completion && !o._awaiting_server) {
+      parts.push(html`<p data-testid="completed">${t('complete.done', { date: fmtShortDay(o.completion.visit_on) })}</p>`);
+    }
+    if (!parts.length) parts.push(html`<p class="muted">${t('detail.nothing_to_do')}</p>`);
+    return parts;
+  }
+
+  callForm(o, d) {
+    const plan = this.plan;
+    const phones = [[d.customer?.name || o.customer_name, d.customer?.phone, 'customer'],
+      ...(d.customer?.contacts || []).map((c) => [c.name, c.phone, c.relation === 'relative' ? 'relative' : 'other'])]
+      .filter(([, phone]) => phone);
+    return html`<form class="call stack" data-form="call" aria-labelledby="call-h">
+      <h3 id="call-h">${t('call.title')}</h3>
+      ${plan.needed ? html`<p class="next-call" data-testid="next-call">${t('call.next', { time: fmtDateTime(plan.at), window: t(`window.${plan.window}`) })}
+        ${plan.missed_days.length ? html`<br><span class="warn">${t('call.missed', { n: plan.missed_days.length })}</span>` : ''}</p>` : ''}
+      <div class="row wrap">${phones.map(([name, phone]) => html`<a class="button secondary" href="${telLink(phone)}">${t('call.dial', { name })}</a>`)}</div>
+      <label for="call-whom">${t('call.whom')}</label>
+      <select id="call-whom" name="to_whom">${WHOM.map((w) => html`<option value="${w}">${t(`whom.${w}`)}</option>`)}</select>
+      <label for="call-note">${t('call.note')}</label>
+      <textarea id="call-note" name="note" rows="2" maxlength="2000"></textarea>
+      <fieldset><legend>${t('call.outcome')}</legend>
+        <div class="outcomes">${OUTCOMES.map((k) => html`<button type="submit" name="outcome" value="${k}" class="${k === 'reached' ? 'primary' : 'secondary'}" data-testid="outcome-${k}">${t(`outcome.${k}`)}</button>`)}</div>
+      </fieldset>
+    </form>`;
+  }
+
+  bookForm(o) {
+    const start = o.planned_start ? new Date(o.planned_start) : new Date(Math.ceil(Date.now() / HOUR_MS) * HOUR_MS);
+    return html`<form class="book stack" data-form="book" aria-labelledby="book-h">
+      <h3 id="book-h">${o.planned_start ? t('book.rebook') : t('book.title')}</h3>
+      <label for="book-start">${t('book.when')}</label>
+      <input id="book-start" name="planned_start" type="datetime-local" required value="${toInputValue(start)}">
+      <label for="book-estimate">${t('book.estimate')}</label>
+      <input id="book-estimate" name="estimate_minutes" type="number" inputmode="numeric" min="5" max="1440" step="5" value="${o.estimate_minutes || DEFAULT_ESTIMATE_MINUTES}">
+      <label class="choice"><input type="checkbox" name="confirmed" checked> ${t('book.confirmed')}</label>
+      <button type="submit" class="primary" data-testid="book">${t('book.submit')}</button>
+    </form>`;
+  }
+
+  completeForm(o) {
+    return html`<form class="complete stack" data-form="complete" aria-labelledby="complete-h">
+      <h3 id="complete-h">${t('complete.title')}</h3>
+      <p class="muted" data-testid="complete-evidence-note">${t('complete.evidence')}</p>
+      <label for="c-done">${t('complete.work_done')}</label>
+      <textarea id="c-done" name="work_done" rows="3" required maxlength="4000"></textarea>
+      <label class="choice"><input type="checkbox" name="battery_replaced" ${o.kind === 'battery' ? 'checked' : ''}> ${t('complete.battery')}</label>
+      <label class="choice"><input type="checkbox" name="lock_replaced"> ${t('complete.lock')}</label>
+      <label for="c-materials">${t('complete.materials')}</label>
+      <textarea id="c-materials" name="materials" rows="2" aria-describedby="c-materials-help"></textarea>
+      <p id="c-materials-help" class="muted">${t('complete.materials_help')}</p>
+      <label for="c-minutes">${t('complete.minutes')}</label>
+      <input id="c-minutes" name="minutes_spent" type="number" inputmode="numeric" min="1" max="1440" required value="${o.estimate_minutes || ''}">
+      <label for="c-day">${t('complete.visit_on')}</label>
+      <input id="c-day" name="visit_on" type="date" value="${today()}" max="${today()}">
+      <p class="error" role="alert"></p>
+      <button type="submit" class="primary big" data-testid="complete">${t('complete.submit')}</button>
+    </form>`;
+  }
+
+  // -- the rest ---------------------------------------------------------------------------
+  customerSection(o, c) {
+    const address = c ? [c.street_address, [c.postal_code, c.city].filter(Boolean).join(' ')].filter(Boolean).join(', ') : o.customer_address;
+    return html`<section aria-labelledby="cust-h" data-region="customer" data-key="${c?.updated_at || ''}">
+      <h2 id="cust-h">${t('detail.customer')}</h2>
+      <p><strong>${c?.name || o.customer_name}</strong><br>${address}
+        <br><a href="${mapLink(address)}" target="_blank" rel="noopener">${t('day.map')}</a></p>
+      ${c?.phone ? html`<p><a class="tel" href="${telLink(c.phone)}">${c.phone}</a></p>` : ''}
+      ${c?.best_times || o.customer_best_times ? html`<p>${t('detail.best_times')}: ${c?.best_times || o.customer_best_times}</p>` : ''}
+      ${c?.contacts?.length ? html`<h3>${t('detail.contacts')}</h3><ul class="contacts" data-testid="contacts">${c.contacts.map((k) => html`<li>
+        <strong>${k.name}</strong> (${tOr(`relation.${k.relation}`, k.relation)})<br>
+        <a class="tel" href="${telLink(k.phone)}">${k.phone}</a>
+        ${k.best_times ? html`<br><span class="muted">${t('detail.best_times')}: ${k.best_times}</span>` : ''}</li>`)}</ul>` : ''}
+      ${o.feedback_name || o.feedback_phone ? html`<h3>${t('detail.provider')}</h3><p>${o.feedback_name}
+        ${o.feedback_phone ? html`<br><a class="tel" href="${telLink(o.feedback_phone)}">${o.feedback_phone}</a>` : ''}
+        ${o.provider_best_times ? html`<br><span class="muted">${t('detail.best_times')}: ${o.provider_best_times}</span>` : ''}</p>` : ''}
+    </section>`;
+  }
+
+  lockSection(lock) {
+    return html`<section aria-labelledby="lock-h" data-region="lock" data-key="${lock._v}">
+      <h2 id="lock-h">${t('detail.lock')}</h2>
+      <dl class="pairs">
+        <dt>${t('lock.serial')}</dt><dd>${lock.serial}</dd>
+        ${lock.battery_percent != null ? html`<dt>${t('lock.battery')}</dt><dd>${lock.battery_percent} %</dd>` : ''}
+        ${lock.last_seen_at ? html`<dt>${t('lock.last_seen')}</dt><dd>${fmtDateTime(lock.last_seen_at)}</dd>` : ''}
+        ${lock.verified_by_lock ? html`<dt>${t('lock.verified')}</dt><dd>✓</dd>` : ''}
+      </dl></section>`;
+  }
+
+  messagesSection(o, messages) {
+    return html`<section aria-labelledby="msg-h">
+      <h2 id="msg-h">${t('detail.messages')}</h2>
+      <div data-region="messages" data-key="${messages.map((m) => m.id + (m._pending ? 'p' : '')).join()}">
+        ${messages.length ? html`<ol class="log" data-testid="messages">${messages.map((m) => html`<li>
+          <strong>${m.author_name}</strong> <span class="muted">${fmtDateTime(m.at)}</span>
+          ${m._pending ? html` <span class="flag pending">${t('flag.unsynced')}</span>` : ''}<p class="prewrap">${m.body}</p></li>`)}</ol>`
+          : html`<p class="muted">${t('detail.no_messages')}</p>`}
+      </div>
+      <form class="stack" data-form="message" data-region="message-form" data-key="">
+        <label for="msg-body">${t('message.label')}</label>
+        <textarea id="msg-body" name="body" rows="2" required maxlength="2000"></textarea>
+        <button type="submit" class="secondary" data-testid="send-message">${t('message.send')}</button>
+      </form></section>`;
+  }
+
+  // -- events -----------------------------------------------------------------------------
+  bind(root) {
+    trackDirty(root);
+    const o = this.data?.order;
+    if (!o) return;
+    root.querySelector('[data-form="call"]')?.addEventListener('submit', (e) => this.logCall(e));
+    root.querySelector('[data-form="book"]')?.addEventListener('submit', (e) => this.book(e));
+    root.querySelector('[data-form="complete"]')?.addEventListener('submit', (e) => this.complete(e));
+    root.querySelector('[data-form="message"]')?.addEventListener('submit', (e) => this.message(e));
+    for (const b of root.querySelectorAll('[data-act]')) {
+      b.addEventListener('click', () => this.act(b.dataset.act, { order_id: o.id }, t(`done.${b.dataset.act}`)));
+    }
+    if (root.querySelector('[data-testid="next-call"]')) this.serverNextCall();
+  }
+
+  async act(name, args, message) {
+    await store.mutate(name, args, this.data.order);
+    sync.changed();
+    announce(message);
+  }
+
+  async logCall(e) {
+    e.preventDefault();
+    const form = e.target;
+    const outcome = e.submitter?.value || 'no_answer';
+    const offset = (await store.meta('clock_offset_ms')) || 0;
+    const at = new Date(Date.now() + offset - CLOCK_MARGIN_MS).toISOString();
+    await this.act('contact_attempt.add', {
+      order_id: this.orderId, to_whom: form.to_whom.value, outcome, note: form.note.value.trim(), at,
+    }, t('call.saved', { outcome: t(`outcome.${outcome}`) }));
+  }
+
+  async book(e) {
+    e.preventDefault();
+    const form = e.target;
+    if (!form.planned_start.value) { form.planned_start.focus(); return; }
+    const args = { order_id: this.orderId, planned_start: fromInputValue(form.planned_start.value).toISOString() };
+    const estimate = Number(form.estimate_minutes.value);
+    if (estimate) args.estimate_minutes = estimate;
+    const order = this.data.order;
+    await store.mutate('order.schedule', args, order);
+    // Seed 000: a time agreed on the phone is confirmed at once.
+    if (form.confirmed.checked) await store.mutate('order.confirm', { order_id: this.orderId }, order);
+    sync.changed();
+    announce(t('done.order.schedule'));
+  }
+
+  async complete(e) {
+    e.preventDefault();
+    const form = e.target;
+    const error = form.querySelector('.error');
+    const workDone = form.work_done.value.trim();
+    const minutes = Number(form.minutes_spent.value);
+    if (!workDone) { error.textContent = t('complete.need_work'); form.work_done.focus(); return; }
+    if (!(minutes >= 1 && minutes <= 1440)) { error.textContent = t('complete.need_minutes'); form.minutes_spent.focus(); return; }
+    const materials = form.materials.value.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => {
+      const m = /^(\d+)\s*(?:x|st|pcs)?\s+(.+)$/i.exec(line);
+      return m ? { name: m[2].slice(0, 200), quantity: Math.min(1000, Number(m[1]) || 1) } : { name: line.slice(0, 200), quantity: 1 };
+    });
+    const completion = {
+      work_done: workDone, minutes_spent: minutes, battery_replaced: form.battery_replaced.checked,
+      lock_replaced: form.lock_replaced.checked, materials,
+    };
+    if (form.visit_on.value) completion.visit_on = form.visit_on.value;
+    await this.act('order.complete', { order_id: this.orderId, completion }, t('complete.sent'));
+  }
+
+  async message(e) {
+    e.preventDefault();
+    const form = e.target;
+    const body = form.body.value.trim();
+    if (!body) return;
+    form.closest('[data-region]')?.removeAttribute('data-dirty');
+    form.reset();
+    await this.act('message.add', { order_id: this.orderId, body }, t('message.sent'));
+  }
+
+  // Online and with nothing pending for this order, the server's own answer replaces ours.
+  async serverNextCall() {
+    if (!navigator.onLine || this.data.pending.length) return;
+    try {
+      const answer = await getJson(`/api/orders/${this.orderId}/next-call`);
+      const el = this.querySelector('[data-testid="next-call"]');
+      if (el && answer.needed && answer.at) {
+        el.dataset.source = 'server';
+        el.firstChild.textContent = t('call.next', { time: fmtDateTime(answer.at), window: t(`window.${answer.window}`) });
+      }
+    } catch { /* the local suggestion stands */ }
+  }
+}
+
+customElements.define('lw-order-detail', OrderDetail);
+route('/orders/:id', 'lw-order-detail', { roles: ['fitter', 'planner', 'admin'] });

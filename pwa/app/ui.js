@@ -1,0 +1,85 @@
+// Small helpers for screens: escaped HTML templates, a screen base class, announcements.
+import { t } from './i18n.js';
+import * as store from './store.js';
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+// Raw HTML that html`` must not escape again.
+class Raw { constructor(s) { this.s = s; } toString() { return this.s; } }
+export const raw = (s) => new Raw(s);
+
+// html`<p>${value}</p>`: values are escaped; arrays are joined; raw() and nested html`` pass.
+export function html(strings, ...values) {
+  let out = strings[0];
+  values.forEach((v, i) => {
+    const part = Array.isArray(v) ? v.map((x) => (x instanceof Raw ? x.s : esc(x))).join('')
+      : v instanceof Raw ? v.s : v === false || v == null ? '' : esc(v);
+    out += part + strings[i + 1];
+  });
+  return raw(out);
+}
+
+// Say something to screen-reader users (the polite live region in the status bar).
+export function announce(message) {
+  const region = document.getElementById('announcer');
+  if (region) { region.textContent = ''; setTimeout(() => { region.textContent = message; }, 50); }
+}
+
+// A screen: a custom element that renders from the store, and again when data or the language
+// change. Subclasses implement `async view()` returning html`` and `bind(root)` to wire events
+// inside `root`. Parts marked data-region="name" data-key="..." are replaced one by one on a
+// refresh, and a part the person is typing in (focus inside, or data-dirty) is kept while its
+// key is unchanged, so a sync landing mid-sentence does not wipe the note being written.
+export class Screen extends HTMLElement {
+  connectedCallback() {
+    this.refresh = this.refresh.bind(this);
+    store.changes.addEventListener('change', this.refresh);
+    addEventListener('langchange', this.refresh);
+    this.refresh();
+  }
+
+  disconnectedCallback() {
+    store.changes.removeEventListener('change', this.refresh);
+    removeEventListener('langchange', this.refresh);
+  }
+
+  async refresh(event) {
+    const content = String(await this.view());
+    const fresh = document.createElement('div');
+    fresh.innerHTML = content;
+    const names = (root) => [...root.querySelectorAll('[data-region]')].map((r) => r.dataset.region).join();
+    const same = names(this) && names(this) === names(fresh);
+    if (!this.rendered || !same || event?.type === 'langchange') {
+      this.innerHTML = content;
+      this.rendered = true;
+      this.bind?.(this);
+      const h1 = this.querySelector('h1');
+      if (h1) document.title = `${h1.textContent} – Lockwork`;
+      return;
+    }
+    for (const next of fresh.querySelectorAll('[data-region]')) {
+      const old = this.querySelector(`[data-region="${next.dataset.region}"]`);
+      if (!old) continue;
+      const busy = old.contains(document.activeElement) || old.hasAttribute('data-dirty');
+      if (busy && old.dataset.key === next.dataset.key) continue;
+      old.replaceWith(next);
+      this.bind?.(next);
+    }
+  }
+}
+
+// Mark a region as being edited once the person types in it.
+export function trackDirty(root) {
+  for (const form of root.querySelectorAll('form')) {
+    form.addEventListener('input', () => form.closest('[data-region]')?.setAttribute('data-dirty', ''));
+  }
+}
+
+export const statusLabel = (s) => t(`status.${s}`);
+export const kindLabel = (k) => t(`kind.${k}`);
+
+export function mapLink(address) {
+  return `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(address)}`;
+}
+export const telLink = (phone) => `tel:${String(phone).replace(/[^0-9+]/g, '')}`;

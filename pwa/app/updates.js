@@ -1,0 +1,45 @@
+// Service worker registration and updates. A new version waits until the outbox is empty:
+// the page asks the waiting worker to take over only then (and the worker checks again).
+import { state, setState, syncNow, BACKGROUND_SYNC_TAG } from './sync.js';
+import * as store from './store.js';
+
+let registration = null;
+
+export async function register() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    registration = await navigator.serviceWorker.register('/sw.js', { scope: '/', type: 'module', updateViaCache: 'none' });
+  } catch (error) {
+    console.warn('Service worker not registered', error);
+    return;
+  }
+  const watch = (worker) => worker?.addEventListener('statechange', () => {
+    if (worker.state === 'installed' && navigator.serviceWorker.controller) setState({ updateWaiting: true });
+  });
+  if (registration.waiting && navigator.serviceWorker.controller) setState({ updateWaiting: true });
+  watch(registration.installing);
+  registration.addEventListener('updatefound', () => watch(registration.installing));
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloading) return;
+    reloading = true;
+    location.reload();
+  });
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data?.type === 'sync') syncNow(); // Background Sync fired while this page is open
+  });
+  // Look for a new version when the app comes back to the foreground.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') registration.update().catch(() => {});
+  });
+}
+
+export async function activateUpdate() {
+  if (!registration?.waiting) return;
+  if (await store.pendingCount()) { await syncNow(); }
+  if (await store.pendingCount()) return; // still unsent: the notice says why it waits
+  registration.waiting.postMessage({ type: 'skip-waiting' });
+}
+
+export const backgroundSyncTag = BACKGROUND_SYNC_TAG;
+export { state };

@@ -1,0 +1,74 @@
+// Lockwork service worker (an ES module). The server writes the version and the list of shell
+// files in when it serves this file, so any change to the app makes a new worker.
+import { syncNow } from './app/sync.js';
+import { pendingCount } from './app/store.js';
+
+const VERSION = '__LOCKWORK_VERSION__';
+const SHELL = /*__LOCKWORK_SHELL__*/[];
+const CACHE = `lockwork-shell-${VERSION}`;
+const SYNC_TAG = 'lockwork-outbox';
+
+// install: fetch the whole shell into a cache named by the version. addAll is awaited inside
+// waitUntil, so a half-fetched shell fails the install instead of "succeeding" half empty.
+// No skipWaiting here: a new version takes over only when the app says the outbox is empty.
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL.map((u) => new Request(u, { cache: 'reload' })))));
+});
+
+// activate: delete the caches of earlier versions, then control open pages at once.
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('lockwork-shell-') && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+// message 'skip-waiting': the page saw an empty outbox; check again here before taking over.
+self.addEventListener('message', (event) => {
+  if (event.data?.type !== 'skip-waiting') return;
+  event.waitUntil((async () => {
+    if ((await pendingCount()) === 0) await self.skipWaiting();
+    else event.source?.postMessage({ type: 'update-blocked' });
+  })());
+});
+
+// fetch: the API always goes to the network (never answered from a cache, never faked);
+// page loads get the cached shell (the app routes itself); shell files come from the cache.
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname === '/sw.js') return;
+  if (request.mode === 'navigate') {
+    event.respondWith((async () => {
+      const cached = await caches.match('/', { cacheName: CACHE });
+      return cached || fetch(request);
+    })());
+    return;
+  }
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    // Unversioned paths (manifest icons) map onto the versioned copy in the cache.
+    const versioned = url.pathname.startsWith('/v/') ? url.pathname : `/v/${VERSION}${url.pathname}`;
+    const hit = (await cache.match(request)) || (await cache.match(versioned));
+    if (hit) return hit;
+    const response = await fetch(request);
+    if (response.ok && url.pathname.startsWith(`/v/${VERSION}/`)) await cache.put(request, response.clone());
+    return response;
+  })());
+});
+
+// sync: Background Sync after coming back online. An open page does the work (it shows the
+// progress); with no page open the worker pushes and pulls itself.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil((async () => {
+    const pages = await self.clients.matchAll({ type: 'window' });
+    if (pages.length) pages.forEach((p) => p.postMessage({ type: 'sync' }));
+    else await syncNow();
+    // Still unsent (offline again, server down): reject so the browser tries again later.
+    if (!pages.length && (await pendingCount()) > 0) throw new Error('outbox not empty');
+  })());
+});
