@@ -143,6 +143,34 @@ def parse_advertising_data(data: AdvertisingData) -> ParsedAdvert:
 AdvertListener = Callable[[Advertisement], None]
 
 
+_SERVER_PUSHES = frozenset(
+    {att.Opcode.ATT_HANDLE_VALUE_NOTIFICATION, att.Opcode.ATT_HANDLE_VALUE_INDICATION}
+)
+
+
+@dataclass
+class AttCounts:
+    """ATT PDUs the central received, counted as they arrive from Bumble's L2CAP layer.
+
+    ``round_trips`` are responses (including error responses): each closes one request the
+    gateway sent and waited for, which on a real radio costs one to two connection intervals.
+    ``pushes`` are notifications and indications from the lock (one way).
+    """
+
+    round_trips: int = 0
+    pushes: int = 0
+
+    def observe(self, pdu: bytes) -> None:
+        opcode = pdu[0] if pdu else -1
+        if opcode in att.ATT_RESPONSES:
+            self.round_trips += 1
+        elif opcode in _SERVER_PUSHES:
+            self.pushes += 1
+
+    def copy(self) -> AttCounts:
+        return AttCounts(self.round_trips, self.pushes)
+
+
 class BumbleCentral:
     """One Bumble central ``Device`` shared by every scanner and client bound to it."""
 
@@ -161,6 +189,17 @@ class BumbleCentral:
         self._advert_listeners: list[AdvertListener] = []
         self._closed = False
         device.on(Device.EVENT_ADVERTISEMENT, self._dispatch_advertisement)
+        self.att_counts = AttCounts()
+        channels = device.l2cap_channel_manager
+        deliver = channels.fixed_channels[att.ATT_CID]
+        if deliver is None:  # Bumble registers its ATT handler when the Device is made
+            raise RuntimeError("Bumble device has no ATT channel handler")
+
+        def count_and_deliver(connection_handle: int, pdu: bytes) -> None:
+            self.att_counts.observe(pdu)
+            deliver(connection_handle, pdu)
+
+        channels.register_fixed_channel(att.ATT_CID, count_and_deliver)
         if transport is not None:
             transport.source.terminated.add_done_callback(self._on_transport_lost)
 
