@@ -79,8 +79,12 @@ async def hub_round(
             grant = await runtime.access.grant(serial, None)
             reading = await read_battery(ctx, serial, grant.access, server_nonce=grant.server_nonce)
         except WakeTimeout as exc:
-            asleep.append(HubSkip(serial, describe(exc).code, exc.message))
-            echo(f"hub: {serial} not awake; next round")
+            if exc.heard_asleep:
+                asleep.append(HubSkip(serial, describe(exc).code, exc.message))
+                echo(f"hub: {serial} is asleep; next round")
+            else:
+                failed.append(HubSkip(serial, describe(exc).code, exc.message))
+                echo(f"hub: {serial} not heard (out of range or battery empty); next round")
             continue
         except GatewayError as exc:
             error = describe(exc)
