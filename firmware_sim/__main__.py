@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--control-port", type=int, help="control channel port (default: radio port + 1)"
     )
+    run.add_argument(
+        "--serial",
+        action="append",
+        dest="serials",
+        metavar="SERIAL",
+        help="run the lock with this serial (repeatable; made on first use; instead of --locks)",
+    )
     run.add_argument("--verbose", action="store_true", help="log every lock event to stderr")
 
     for name, text in (
@@ -158,7 +165,7 @@ async def _run(args: argparse.Namespace) -> int:
     fleet: Fleet | None = None
     control: ControlServer | None = None
     try:
-        fleet = await Fleet.start(data_dir, args.locks, hub.attach)
+        fleet = await Fleet.start(data_dir, args.locks, hub.attach, serials=args.serials)
         control = ControlServer(fleet, hub.transport_spec)
         wanted = args.control_port
         if wanted is None:

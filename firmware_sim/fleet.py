@@ -24,7 +24,7 @@ import msgspec
 from bumble import hci
 
 from firmware_sim.battery import BatteryState
-from firmware_sim.errors import StoreCorruptError, UnknownLockError
+from firmware_sim.errors import InvalidRequestError, StoreCorruptError, UnknownLockError
 from firmware_sim.identity import load_or_create_authority, new_serial
 from firmware_sim.lock import LockTiming, SimLock
 from firmware_sim.model import MechanicsState
@@ -32,7 +32,7 @@ from firmware_sim.radio_hub import SimController
 from firmware_sim.store import STORE_FORMAT, LockStore, StoredLock, atomic_write
 from gateway.protocol.crypto import SigningKey
 from gateway.protocol.errors import MalformedError
-from gateway.protocol.gatt import NAME_PREFIX
+from gateway.protocol.gatt import NAME_PREFIX, short_serial_for
 from gateway.protocol.lock_core import LockState, manufacture
 
 logger = logging.getLogger(__name__)
@@ -103,17 +103,32 @@ class Fleet:
         *,
         timing: LockTiming | None = None,
         clock: Callable[[], float] = time.time,
+        serials: list[str] | None = None,
     ) -> Fleet:
-        """Load (or make) the first `count` locks of `data_dir` and put them on the air."""
+        """Load (or make) the first `count` locks of `data_dir` and put them on the air.
+
+        ``serials`` names the locks instead (the demo starts the locks its data names); a
+        serial not made yet is manufactured, and ``count`` is then ignored.
+        """
         authority = load_or_create_authority(data_dir)
         index = _load_index(data_dir)
-        while len(index.serials) < count:
-            index.serials.append(new_serial(set(index.serials)))
+        if serials is not None:
+            shorts = [short_serial_for(serial) for serial in serials]
+            if len(set(shorts)) != len(shorts):
+                raise InvalidRequestError("two serials end in the same six characters")
+            for serial in serials:
+                if serial not in index.serials:
+                    index.serials.append(serial)
+            chosen = list(serials)
+        else:
+            while len(index.serials) < count:
+                index.serials.append(new_serial(set(index.serials)))
+            chosen = index.serials[:count]
         atomic_write(data_dir / FLEET_FILE, msgspec.json.encode(index))
         locks: list[SimLock] = []
         fleet = cls(data_dir, authority, locks)
         try:
-            for serial in index.serials[:count]:
+            for serial in chosen:
                 store = LockStore(data_dir / LOCKS_DIR / f"{serial}.json")
                 record = _load_or_manufacture(serial, store, authority)
                 lock = SimLock(record, store, attach(serial), timing=timing, clock=clock)
