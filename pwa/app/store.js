@@ -51,7 +51,8 @@ export const dismissProblem = async (id) => {
 };
 
 function overlay(order, outbox) {
-  const mine = outbox.filter((m) => m.args.order_id === order.id);
+  // In sequence order: the outbox store is keyed by mutation id, which is random.
+  const mine = outbox.filter((m) => m.args.order_id === order.id).sort((a, b) => a.seq - b.seq);
   if (!mine.length) return order;
   const o = { ...order, _pending: mine.length };
   for (const m of mine) {

@@ -45,7 +45,10 @@ export class Screen extends HTMLElement {
   }
 
   async refresh(event) {
+    // Refreshes overlap (two changes in a row); only the latest one may render.
+    const turn = (this.turn = (this.turn || 0) + 1);
     const content = String(await this.view());
+    if (turn !== this.turn) return;
     const fresh = document.createElement('div');
     fresh.innerHTML = content;
     const names = (root) => [...root.querySelectorAll('[data-region]')].map((r) => r.dataset.region).join();

@@ -19,8 +19,12 @@ export async function register() {
   if (registration.waiting && navigator.serviceWorker.controller) setState({ updateWaiting: true });
   watch(registration.installing);
   registration.addEventListener('updatefound', () => watch(registration.installing));
+  // The first worker taking control (clients.claim) is not an update: reload only when a
+  // controlling worker is replaced, so the page runs the new version's code.
+  let firstControl = !navigator.serviceWorker.controller;
   let reloading = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (firstControl) { firstControl = false; return; }
     if (reloading) return;
     reloading = true;
     location.reload();
