@@ -17,7 +17,7 @@ from tests.live_server import run_cli, running_server, server_env
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("LOCKWORK_CHROMIUM", "/usr/lib/chromium/chromium")
-DEMO_PASSWORD = "lockwork-demo"  # noqa: S105 - the documented demo password
+DEMO_PASSWORD = "lockwork-demo"  # the documented demo password
 
 
 @pytest.fixture(scope="module")
