@@ -21,6 +21,10 @@ from server.settings import Settings
 from server.sync.changes import touch_everything
 from server.sync.tables import SyncChange, SyncClient, SyncMutation
 
+# Stock locks that `make demo` runs in the simulator (lockwork-sim run --serial ...); each has an
+# installation order for montor1, booked for today, so the lock panel can pair it.
+SIMULATED_LOCK_SERIALS = ("LW-900000", "LW-900001", "LW-900002")
+
 DEMO_PASSWORD = "lockwork-demo"  # noqa: S105 - the published demo password
 
 FIRST_NAMES = [
@@ -273,12 +277,11 @@ async def create_demo_data(
         await Customer.insert(*customer_rows[batch : batch + 100])
         await CustomerContact.insert(*contacts[batch : batch + 100])
         await Lock.insert(*locks[batch : batch + 100])
-    await Lock.insert(
-        *[
-            Lock(serial=f"LW-9{index:05d}", model="Lockwork D1", firmware="1.5.0")
-            for index in range(10)
-        ]
-    )
+    stock = [
+        Lock(serial=f"LW-9{index:05d}", model="Lockwork D1", firmware="1.5.0")
+        for index in range(10)
+    ]
+    await Lock.insert(*stock)
 
     customer_index = 0
     order_count = 0
@@ -301,6 +304,19 @@ async def create_demo_data(
                 fitters_co,
             )
             order_count += 1
+    by_serial = {lock.serial: lock for lock in stock}
+    for index, serial in enumerate(SIMULATED_LOCK_SERIALS):
+        await _demo_installation(
+            calendar,
+            now,
+            today,
+            customer_rows[index],
+            by_serial[serial],
+            orderers[0 if customer_rows[index].provider == providers[0].id else 2],
+            fitters[0],
+            fitters_co,
+        )
+        order_count += 1
     # The rows above were written in bulk, outside the services: log them for sync in one go.
     await touch_everything(Organisation._meta.db)
     print(
@@ -310,6 +326,60 @@ async def create_demo_data(
     )
     _print_logins()
     return {"orders": order_count, "customers": customers}
+
+
+async def _demo_installation(
+    calendar: WorkingDayCalendar,
+    now: datetime,
+    today: Any,
+    customer: Customer,
+    lock: Lock,
+    orderer: User,
+    fitter: User,
+    fitters_co: Organisation,
+) -> None:
+    """An installation booked for today: montor1 pairs a simulated lock to the customer."""
+    ordered_at = now - timedelta(days=2)
+    order = WorkOrder(
+        reference=new_reference(),
+        kind="installation",
+        status=OrderStatus.READY_FOR_EXECUTION.value,
+        customer=customer.id,
+        lock=lock.id,
+        ordering_organisation=customer.provider,
+        ordered_by=orderer.id,
+        performing_organisation=fitters_co.id,
+        feedback_name=orderer.full_name,
+        feedback_email=orderer.email,
+        feedback_phone=orderer.phone,
+        customer_best_times=customer.best_times,
+        provider_best_times="Vardagar 7-16, ring gruppledaren",
+        checklist={},
+        description=f"Montera nytt lås {lock.serial} (demo: ett simulerat lås, parkoppla via "
+        "gatewayen).",
+        assigned_fitter=fitter.id,
+        planned_start=datetime.combine(today, time(13), LOCAL_ZONE),
+        estimate_minutes=60,
+        ordered_at=ordered_at,
+        due_on=sla.due_date(calendar, ordered_at.date()),
+        escalation_check_on=sla.escalation_check_date(calendar, ordered_at.date()),
+        created_at=ordered_at,
+        updated_at=ordered_at,
+    )
+    await order.save()
+    await OrderEvent.insert(
+        OrderEvent(
+            order=order.id,
+            at=now,
+            actor=fitter.id,
+            actor_name=fitter.full_name,
+            device="demo",
+            action="demo_state",
+            from_status=OrderStatus.ORDERED.value,
+            to_status=OrderStatus.READY_FOR_EXECUTION.value,
+            note="Demo data placed this order in its status.",
+        )
+    )
 
 
 def _print_logins() -> None:
