@@ -51,7 +51,7 @@ export function render() {
   }
   if (!user && (!match || match.r.auth)) {
     // Not logged in: the login screen, coming back here afterwards.
-    const next = path === '/login' ? '/' : path;
+    const next = path === '/login' ? '/' : path + location.search;
     if (path !== '/login') history.replaceState(null, '', `/login?next=${encodeURIComponent(next)}`);
     match = { r: routes.find((r) => r.tag === 'lw-login'), m: [] };
   }

@@ -58,6 +58,9 @@ class Notices extends HTMLElement {
 
   async render() {
     const problems = await store.problems();
+    // "Open the order" only where the order is still on this phone (not after a reassignment).
+    const held = new Set((await Promise.all(problems.map((p) => (p.order_id ? store.order(p.order_id) : null))))
+      .filter(Boolean).map((o) => o.id));
     const reason = (p) => (getLang() === 'sv' && p.message_sv ? p.message_sv : p.message);
     this.innerHTML = String(html`
       ${problems.map((p) => html`<section class="notice problem" role="alert" data-testid="problem" aria-labelledby="p-${p.id}">
@@ -65,7 +68,7 @@ class Notices extends HTMLElement {
         <p data-testid="problem-reason">${reason(p)}</p>
         <p data-testid="problem-next"><strong>${t('problem.next')}</strong> ${nextStep(p)}</p>
         <div class="row">
-          ${p.order_id ? html`<a class="button secondary" href="/orders/${p.order_id}">${t('problem.open_order')}</a>` : ''}
+          ${held.has(p.order_id) ? html`<a class="button secondary" href="/orders/${p.order_id}">${t('problem.open_order')}</a>` : ''}
           <button type="button" class="secondary" data-dismiss="${p.id}">${t('problem.dismiss')}</button>
         </div></section>`)}
       ${state.updateWaiting ? html`<section class="notice update" data-testid="update-waiting" aria-live="polite">
