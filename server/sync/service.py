@@ -310,8 +310,9 @@ class SyncService:
                 earlier = await SyncMutation.select().where(SyncMutation.id == mutation.id).first()
                 if earlier is not None:
                     # Re-sent under a new registration after its answer was lost: the
-                    # mutation's own id keeps it exactly once.
-                    return MutationResult(**_result(earlier))
+                    # mutation's own id keeps it exactly once. Answered under this push's
+                    # sequence number: the client matches answers to its outbox by it.
+                    return MutationResult(**{**_result(earlier), "seq": mutation.seq})
                 args = mutations.decode(mutation.name, mutation.args)
                 before = await mutations.order_version(args.order_id)
                 record.entity_id = await mutations.apply(
