@@ -151,7 +151,7 @@ export async function mutate(name, args, order = null) {
 
 function recordProblem(tx, entry, result) {
   tx.objectStore('problem').put({
-    id: entry.id, name: entry.name, order_id: entry.args.order_id, label: entry.label,
+    id: entry.id, name: entry.name, order_id: entry.args.order_id, label: entry.label, args: entry.args,
     code: result.code, message: result.message, message_sv: result.message_sv, at: new Date().toISOString(),
   });
   const child = childRow(entry.name, entry.args, null, '');

@@ -184,6 +184,7 @@ export default {
   'complete.need_minutes': 'Enter the time in minutes (1–1440).',
   'complete.sent': 'The completion report is saved and being sent.',
   'complete.waiting': 'The completion report is waiting for the server. The order closes once the lock\'s evidence from the gateway has arrived.',
+  'complete.refused': 'The server did not accept the completion report: {reason}',
   'complete.done': 'Done, visit {date}.',
 
   'message.label': 'New message',

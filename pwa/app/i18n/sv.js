@@ -184,6 +184,7 @@ export default {
   'complete.need_minutes': 'Ange tiden i minuter (1–1440).',
   'complete.sent': 'Klarrapporten är sparad och skickas.',
   'complete.waiting': 'Klarrapporten väntar på servern. Ärendet stängs när låsets bevis från gatewayen har kommit fram.',
+  'complete.refused': 'Servern tog inte emot klarrapporten: {reason}',
   'complete.done': 'Klart, besök {date}.',
 
   'message.label': 'Nytt meddelande',

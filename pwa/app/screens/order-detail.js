@@ -1,6 +1,6 @@
 // One order: what to do next at the bottom (log a call, book, start, complete), then the
 // customer and contacts, description, checklist, lock, calls, messages and history.
-import { t, tOr, fmtDateTime, fmtShortDay } from '../i18n.js';
+import { t, tOr, getLang, fmtDateTime, fmtShortDay } from '../i18n.js';
 import { html, Screen, statusLabel, kindLabel, mapLink, telLink, announce, trackDirty } from '../ui.js';
 import { route } from '../router.js';
 import * as store from '../store.js';
@@ -87,7 +87,11 @@ class OrderDetail extends Screen {
     if (allowed.includes('start')) {
       parts.push(html`<button type="button" class="primary big" data-act="order.start" data-testid="start-visit">${t('act.start')}</button>`);
     }
-    if (allowed.includes('complete')) parts.push(this.completeForm(o));
+    if (allowed.includes('complete')) {
+      // A refused report comes back filled in, so the fitter only adds what was missing.
+      const refused = d.problems.filter((p) => p.name === 'order.complete').sort((a, b) => b.at.localeCompare(a.at))[0];
+      parts.push(this.completeForm(o, refused));
+    }
     if (o.status === 'done' && o.completion && !o._awaiting_server) {
       parts.push(html`<p data-testid="completed">${t('complete.done', { date: fmtShortDay(o.completion.visit_on) })}</p>`);
     }
@@ -128,21 +132,25 @@ class OrderDetail extends Screen {
     </form>`;
   }
 
-  completeForm(o) {
+  completeForm(o, refused = null) {
+    const before = refused?.args?.completion;
+    const c = before || {};
+    const materials = (c.materials || []).map((m) => (m.quantity > 1 ? `${m.quantity} ${m.name}` : m.name)).join('\n');
     return html`<form class="complete stack" data-form="complete" aria-labelledby="complete-h">
       <h3 id="complete-h">${t('complete.title')}</h3>
       <p class="muted" data-testid="complete-evidence-note">${t('complete.evidence')}</p>
+      ${refused ? html`<p class="notice-inline" data-testid="complete-refused">${t('complete.refused', { reason: getLang() === 'sv' && refused.message_sv ? refused.message_sv : refused.message })}</p>` : ''}
       <label for="c-done">${t('complete.work_done')}</label>
-      <textarea id="c-done" name="work_done" rows="3" required maxlength="4000"></textarea>
-      <label class="choice"><input type="checkbox" name="battery_replaced" ${o.kind === 'battery' ? 'checked' : ''}> ${t('complete.battery')}</label>
-      <label class="choice"><input type="checkbox" name="lock_replaced"> ${t('complete.lock')}</label>
+      <textarea id="c-done" name="work_done" rows="3" required maxlength="4000">${c.work_done || ''}</textarea>
+      <label class="choice"><input type="checkbox" name="battery_replaced" ${(before ? c.battery_replaced : o.kind === 'battery') ? 'checked' : ''}> ${t('complete.battery')}</label>
+      <label class="choice"><input type="checkbox" name="lock_replaced" ${c.lock_replaced ? 'checked' : ''}> ${t('complete.lock')}</label>
       <label for="c-materials">${t('complete.materials')}</label>
-      <textarea id="c-materials" name="materials" rows="2" aria-describedby="c-materials-help"></textarea>
+      <textarea id="c-materials" name="materials" rows="2" aria-describedby="c-materials-help">${materials}</textarea>
       <p id="c-materials-help" class="muted">${t('complete.materials_help')}</p>
       <label for="c-minutes">${t('complete.minutes')}</label>
-      <input id="c-minutes" name="minutes_spent" type="number" inputmode="numeric" min="1" max="1440" required value="${o.estimate_minutes || ''}">
+      <input id="c-minutes" name="minutes_spent" type="number" inputmode="numeric" min="1" max="1440" required value="${c.minutes_spent || o.estimate_minutes || ''}">
       <label for="c-day">${t('complete.visit_on')}</label>
-      <input id="c-day" name="visit_on" type="date" value="${today()}" max="${today()}">
+      <input id="c-day" name="visit_on" type="date" value="${c.visit_on || today()}" max="${today()}">
       <p class="error" role="alert"></p>
       <button type="submit" class="primary big" data-testid="complete">${t('complete.submit')}</button>
     </form>`;
