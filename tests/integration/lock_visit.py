@@ -36,7 +36,13 @@ async def transition(client: Any, actor: Actor, order_id: str, **body: Any) -> A
 
 
 async def booked_order(
-    client: Any, world: World, kind: str, *, lock_id: str | None = None, started: bool = True
+    client: Any,
+    world: World,
+    kind: str,
+    *,
+    lock_id: str | None = None,
+    started: bool = True,
+    planned_start: str = "2026-03-10T10:00:00Z",
 ) -> str:
     """An order of `kind` for customer A, assigned to fitter_1, booked (and started)."""
     extra: dict[str, Any] = {"kind": kind}
@@ -46,7 +52,7 @@ async def booked_order(
     await assign(client, world["planner_1"], order["id"], world["fitter_1"])
     fitter = world["fitter_1"]
     steps: list[dict[str, Any]] = [
-        {"action": "schedule", "planned_start": "2026-03-10T10:00:00Z", "estimate_minutes": 60},
+        {"action": "schedule", "planned_start": planned_start, "estimate_minutes": 60},
         {"action": "confirm"},
     ]
     if started:
