@@ -17,14 +17,14 @@ class SyncStatus extends HTMLElement {
   render() {
     const online = state.online && navigator.onLine;
     const last = state.lastSync
-      ? (new Date(state.lastSync).toDateString() === new Date().toDateString() ? fmtTime(state.lastSync) : fmtDateTime(state.lastSync))
+      ? t('sync.last', { time: new Date(state.lastSync).toDateString() === new Date().toDateString() ? fmtTime(state.lastSync) : fmtDateTime(state.lastSync) })
       : t('sync.never');
     const p = state.progress;
     this.innerHTML = String(html`
       <div class="status-row">
         <span class="net ${online ? 'on' : 'off'}" data-testid="net-status">${online ? t('sync.online') : t('sync.offline')}</span>
         <span class="pending" data-testid="pending-count">${t('sync.pending', { n: state.pending })}</span>
-        <span class="last" data-testid="last-sync">${state.syncing ? t('sync.syncing') : t('sync.last', { time: last })}</span>
+        <span class="last" data-testid="last-sync">${state.syncing ? t('sync.syncing') : last}</span>
         <button type="button" class="sync-now" data-testid="sync-now" aria-label="${t('sync.now')}" ${state.syncing ? 'disabled' : ''}>⟳</button>
       </div>
       ${p ? html`<div class="first-sync" data-testid="first-sync">

@@ -15,7 +15,7 @@ export default {
   'sync.pending': '{n} unsynced',
   'sync.syncing': 'Syncing…',
   'sync.last': 'Synced {time}',
-  'sync.never': 'never',
+  'sync.never': 'Not synced yet',
   'sync.now': 'Sync now',
   'sync.first': 'Fetching your orders: {n} of {total}',
   'sync.failed': 'Sync failed. The app will try again.',

@@ -15,7 +15,7 @@ export default {
   'sync.pending': '{n} osynkade',
   'sync.syncing': 'Synkar…',
   'sync.last': 'Synkad {time}',
-  'sync.never': 'aldrig',
+  'sync.never': 'Ej synkad än',
   'sync.now': 'Synka nu',
   'sync.first': 'Hämtar dina ärenden: {n} av {total}',
   'sync.failed': 'Synken misslyckades. Appen försöker igen.',
