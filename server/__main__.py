@@ -46,14 +46,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # Check and migrate before binding the port, so a bad database stops the start with a
     # message instead of a traceback from inside the server.
     asyncio.run(_migrate(settings))
+    app = create_app(settings)  # checks the lock authority settings before the port opens
     print(f"Lockwork on http://{args.host}:{args.port} ({settings.database_engine})", flush=True)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+    return 0
+
+
+def cmd_lock_key(settings: Settings, _: argparse.Namespace) -> int:
+    """The public key the lock factory's operator certificate must vouch for."""
+    from server.locks.authority import server_signing_key
+    from server.secrets_box import SecretBox
+
+    print(server_signing_key(SecretBox(settings.secret_key)).public_key.hex())
     return 0
 
 
@@ -116,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(
         func=cmd_migrate
     )
+    sub.add_parser(
+        "lock-key",
+        help="print this server's lock-signing public key (hex), for the operator certificate",
+    ).set_defaults(func=cmd_lock_key)
     demo = sub.add_parser(
         "demo-data", help="create the demo organisations, users, customers and orders"
     )

@@ -36,7 +36,7 @@ from tests.integration.world import make_world
 pytestmark = pytest.mark.ble
 
 
-async def test_ticket_pair_report_upload_and_complete(
+async def test_ticket_pair_report_upload_complete_and_remove(
     link: LocalLink, radio: Radio, queue: ReportQueue, tmp_path: Path, settings
 ) -> None:
     fleet = await Fleet.start(
@@ -108,5 +108,42 @@ async def test_ticket_pair_report_upload_and_complete(
             order = await http.get(f"/api/orders/{order_id}", headers=fitter.headers)
             assert order.json()["status"] == "done"
             assert order.json()["lock_id"] == shown["id"]
+
+            # Later the lock is taken away: a removal order, an unbind token, the lock's
+            # signed unpair receipt uploaded, and the server knows it is no longer paired.
+            removal = await booked_order(
+                http, world, "removal", lock_id=shown["id"], planned_start=soon
+            )
+            granted = await http.post(
+                f"/api/orders/{removal}/staff-credential",
+                json={"staff_public_key": staff.public_key.hex(), "serial": lock.serial},
+                headers=fitter.headers,
+            )
+            assert "UNPAIR" in granted.json()["commands"]
+            unbind = await http.post(
+                f"/api/orders/{removal}/unbind-token",
+                json={"serial": lock.serial},
+                headers=fitter.headers,
+            )
+            assert unbind.status_code == 201, unbind.text
+            assert unbind.json()["pairing_id"] == pairing.pairing_id
+            await lock.touch()
+            unpaired = await operations.unpair(
+                ctx,
+                lock.serial,
+                StaffAccess(staff, bytes.fromhex(granted.json()["credential"])),
+                bytes.fromhex(unbind.json()["token"]),
+            )
+            assert not lock.core.paired
+            uploaded = await queue.upload(sync)
+            assert uploaded.uploaded == [unpaired.queued_id] and not uploaded.rejected
+            after = await http.get(f"/api/locks/{shown['id']}", headers=fitter.headers)
+            assert after.json()["state"] == "removed"
+            again = await http.post(
+                f"/api/orders/{removal}/unbind-token",
+                json={"serial": lock.serial},
+                headers=fitter.headers,
+            )
+            assert again.status_code == 409 and again.json()["code"] == "lock_pairing_unknown"
     finally:
         await fleet.close()
