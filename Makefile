@@ -18,11 +18,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Run the demo: server on SQLite with demo data on http://$(HOST):$(PORT)
+## Run the demo: server on SQLite with demo data on http://$(HOST):$(PORT), simulated locks and a
+## gateway (serve) next to it; prints the gateway's pairing code; Ctrl-C stops all three
 demo: $(STAMP)
-	$(BIN)/lockwork-server migrate
-	$(BIN)/lockwork-server demo-data
-	$(BIN)/lockwork-server serve --host $(HOST) --port $(PORT)
+	$(BIN)/python -m server.demo_stack --host $(HOST) --port $(PORT)
 
 ## Run every check and test (SQLite, and PostgreSQL when reachable; required with CI=true)
 test: $(STAMP) lint

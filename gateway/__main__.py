@@ -402,6 +402,8 @@ def _long_running_main(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Every request to the server would be an INFO line; failures are logged by our code.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         config = _config(args)
         if args.command == "serve":

@@ -64,6 +64,7 @@ async def serve(
             runtime.known,
             config.data_dir,
             on_evidence=runtime.uploader.kick,
+            before_grant=runtime.uploader.flush,
             echo=echo,
         )
         gate = PairingCodeGate()

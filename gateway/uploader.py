@@ -47,6 +47,12 @@ class Uploader:
         self._task: asyncio.Task[None] | None = None
         self.server_reachable = False
 
+    async def flush(self) -> None:
+        """Upload what is pending before asking the server about a lock (it learns a lock
+        from its pairing receipt); offline, or with nothing pending, this returns at once."""
+        if self._server is not None and await self._queue.pending():
+            await self.upload_once()
+
     def kick(self) -> None:
         """Upload soon (new evidence was queued)."""
         self._kick.set()
@@ -54,8 +60,9 @@ class Uploader:
     async def upload_once(self) -> UploadSummary | None:
         if self._server is None or self._sync is None:
             return None
+        pending = await self._queue.pending()
         self.server_reachable = await self._server.reachable()
-        if not self.server_reachable or not await self._queue.pending():
+        if not self.server_reachable or not pending:
             return None
         try:
             summary = await self._queue.upload(self._sync)

@@ -19,7 +19,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -103,6 +103,7 @@ class OperationRunner:
         data_dir: Path,
         *,
         on_evidence: Callable[[], None] = lambda: None,
+        before_grant: Callable[[], Awaitable[None]] | None = None,
         echo: Callable[[str], None] = lambda _line: None,
     ) -> None:
         self._ctx = ctx
@@ -110,6 +111,7 @@ class OperationRunner:
         self._known = known
         self._journal = data_dir / JOURNAL_FILE
         self._on_evidence = on_evidence
+        self._before_grant = before_grant
         self._echo = echo
         self._records: dict[str, OperationRecord] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -231,6 +233,8 @@ class OperationRunner:
             )
             self._on_evidence()
             return paired
+        if self._before_grant is not None:
+            await self._before_grant()
         if kind is OperationKind.UNPAIR:
             token = await self._access.unbind_token(serial, order)
             grant = await self._access.grant(serial, order)

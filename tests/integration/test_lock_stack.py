@@ -1,0 +1,213 @@
+"""Simulator, gateway (serve) and server as separate processes on loopback; the gateway is
+SIGKILLed in the middle of a pairing's Bluetooth exchange and restarted.
+
+What must hold: the interrupted operation is reported as failed (``interrupted``) to the app
+that polls it; the lock is either still factory-new or paired with its receipt queued (never
+paired with nothing to prove it); a new pairing through the restarted gateway succeeds, its
+receipt reaches the server, and the lock then reads its battery with a credential from the
+server. Tickets and credentials come from the server's lock authority (contract A), the
+processes are started by the same functions as `make demo` (server.demo_stack).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.demo import DEMO_PASSWORD, SIMULATED_LOCK_SERIALS
+from server.demo_stack import (
+    Child,
+    device_token,
+    lock_authority_env,
+    start_gateway,
+    start_server,
+    start_simulator,
+)
+from tests.live_server import free_port, run_cli, server_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.ble]
+
+SERIAL = SIMULATED_LOCK_SERIALS[0]
+FITTER = "montor1"
+# The lock holds back every answer this long, so the gateway is certainly inside the pairing
+# exchange (waiting for the lock's challenge) when the test kills it.
+SLOW_ANSWER_S = 1.5
+# The app polls every ~300 ms; the test a bit faster. The bound only stops a hang.
+POLL_S = 0.05
+OPERATION_BOUND_S = 30.0
+
+
+def sim(sim_dir: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "firmware_sim", *args, "--data-dir", str(sim_dir)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def lock_status(sim_dir: Path) -> dict[str, Any]:
+    import json
+
+    status = json.loads(sim(sim_dir, "status", "--json"))
+    return next(lock for lock in status["locks"] if lock["serial"] == SERIAL)  # type: ignore[no-any-return]
+
+
+class Gateway:
+    def __init__(self, url: str, token: str | None = None) -> None:
+        self.url = url
+        self.token = token
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def start(self, kind: str, order_id: str | None = None) -> str:
+        answer = httpx.post(
+            self.url + "/api/operations",
+            json={"kind": kind, "serial": SERIAL, "order_id": order_id},
+            headers=self.auth,
+        )
+        assert answer.status_code == 202, answer.text
+        return str(answer.json()["id"])
+
+    def get(self, operation_id: str) -> dict[str, Any]:
+        answer = httpx.get(self.url + f"/api/operations/{operation_id}", headers=self.auth)
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    def wait(self, operation_id: str, step: str | None = None) -> dict[str, Any]:
+        """Poll until the operation ends (or, with ``step``, until it reports that step)."""
+        deadline = time.monotonic() + OPERATION_BOUND_S
+        while time.monotonic() < deadline:
+            record = self.get(operation_id)
+            if step is not None and any(p["step"] == step for p in record["progress"]):
+                return record
+            if record["state"] != "running":
+                return record
+            time.sleep(POLL_S)
+        raise AssertionError(f"operation {operation_id} still running: {record}")
+
+    def status(self) -> dict[str, Any]:
+        return httpx.get(self.url + "/api/status", headers=self.auth).json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    env = server_env(f"sqlite:///{tmp_path / 'server.sqlite3'}", tmp_path / "server")
+    sim_dir = tmp_path / "sim"
+    env.update(lock_authority_env(env, sim_dir))
+    assert run_cli(["migrate"], env).returncode == 0
+    assert run_cli(["demo-data", "--customers", "10"], env).returncode == 0
+    children: list[Child] = []
+    try:
+        simulator, sim_port = start_simulator(sim_dir, 0, (SERIAL,), env)
+        children.append(simulator)
+        server_port = free_port()
+        children.append(start_server("127.0.0.1", server_port, env))
+        yield {
+            "env": env,
+            "sim_dir": sim_dir,
+            "sim_port": sim_port,
+            "server_url": f"http://127.0.0.1:{server_port}",
+            "gateway_dir": tmp_path / "gateway",
+            "children": children,
+        }
+    finally:
+        for child in reversed(children):
+            child.stop()
+
+
+def test_gateway_killed_mid_pairing_recovers_and_the_lock_is_usable(
+    stack: dict[str, Any],
+) -> None:
+    server_url = stack["server_url"]
+    sim_dir = stack["sim_dir"]
+    login = httpx.post(
+        server_url + "/api/auth/login", json={"username": FITTER, "password": DEMO_PASSWORD}
+    )
+    orders = httpx.get(
+        server_url + "/api/orders", params={"kind": "installation"}, cookies=login.cookies
+    ).json()["items"]
+    lock_ids = {
+        order["lock_id"]: order["id"]
+        for order in orders
+        if order["status"] == "ready_for_execution"
+    }
+    locks = {
+        lock_id: httpx.get(server_url + f"/api/locks/{lock_id}", cookies=login.cookies).json()
+        for lock_id in lock_ids
+    }
+    lock_row_id = next(lock_id for lock_id, lock in locks.items() if lock["serial"] == SERIAL)
+    order_id = lock_ids[lock_row_id]
+    token = device_token(server_url, FITTER, DEMO_PASSWORD, "stack test gateway")
+
+    def start(port: int) -> tuple[Child, str]:
+        child, code = start_gateway(
+            stack["gateway_dir"],
+            sim_port=stack["sim_port"],
+            port=port,
+            server_url=server_url,
+            token=token,
+            origins=[server_url],
+            env=stack["env"],
+        )
+        stack["children"].append(child)
+        return child, code
+
+    port = free_port()
+    first, code = start(port)
+    gateway = Gateway(f"http://127.0.0.1:{port}")
+    gateway.token = httpx.post(gateway.url + "/api/pair", json={"code": code}).json()["token"]
+
+    # Kill the gateway while it waits for the lock's answer inside the pairing exchange.
+    sim(sim_dir, "fault", SERIAL, "--set", "slow", "--delay", str(SLOW_ANSWER_S))
+    sim(sim_dir, "pair-button", SERIAL)
+    pairing = gateway.start("pair", order_id)
+    during = gateway.wait(pairing, step="presenting_pairing_ticket")
+    assert during["state"] == "running", during
+    first.kill()
+
+    port = free_port()
+    second, _code = start(port)
+    gateway.url = f"http://127.0.0.1:{port}"
+    # The app's token survived the restart; the interrupted operation says what happened.
+    interrupted = gateway.get(pairing)
+    assert interrupted["state"] == "failed"
+    assert interrupted["error"]["code"] == "interrupted"
+    assert interrupted["error"]["message_sv"] and interrupted["error"]["message_en"]
+    lock = lock_status(sim_dir)
+    queued = gateway.status()["queued_reports"]
+    assert (not lock["paired"]) or queued == 1, (lock, queued)  # never bound without a receipt
+    assert not lock["paired"]  # killed before the lock had its confirmation
+
+    # A new pairing through the restarted gateway succeeds; the receipt reaches the server.
+    sim(sim_dir, "fault", SERIAL, "--set", "none")
+    sim(sim_dir, "pair-button", SERIAL)
+    paired = gateway.wait(gateway.start("pair", order_id))
+    assert paired["state"] == "succeeded", paired["error"]
+    assert paired["result"]["serial"] == SERIAL and lock_status(sim_dir)["paired"]
+
+    # The lock is usable: a battery reading with a credential from the server, verified there.
+    sim(sim_dir, "touch", SERIAL)
+    battery = gateway.wait(gateway.start("battery", order_id))
+    assert battery["state"] == "succeeded", battery["error"]
+    assert battery["result"]["server_nonce_from_server"] is True
+    deadline = time.monotonic() + OPERATION_BOUND_S
+    while gateway.status()["queued_reports"] and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+    assert gateway.status()["queued_reports"] == 0
+    row = httpx.get(server_url + f"/api/locks/{lock_row_id}", cookies=login.cookies).json()
+    assert row["verified_by_lock"] is True
+    assert row["battery_percent"] == battery["result"]["percent"]
+    assert second.process.poll() is None
