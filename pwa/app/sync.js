@@ -86,6 +86,7 @@ export async function pull(onProgress = () => {}) {
       const sums = await getJson('/api/sync/checksums');
       total = Object.values(sums.scopes).reduce((n, s) => n + s.count, 0);
     } catch { /* progress without a total */ }
+    onProgress({ received: 0, total });
   }
   let received = 0;
   for (;;) {
@@ -181,7 +182,7 @@ export async function start() {
     online: navigator.onLine,
   });
   store.changes.addEventListener('change', async () => setState({ pending: await store.pendingCount() }));
-  if (started) { syncNow(); return; }
+  if (started) { listen(); syncNow(); return; } // logged in again: the stream may have closed
   started = true;
   navigator.storage?.persist?.().catch(() => {});
   addEventListener('online', () => { failures = 0; setState({ online: true }); syncNow(); listen(); });
