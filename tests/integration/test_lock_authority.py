@@ -200,3 +200,28 @@ async def test_a_report_with_a_nonce_the_server_never_issued_is_refused(client, 
         },
     )
     assert result["status"] == "rejected" and "visit" in result["message"]
+
+
+async def test_one_report_sent_by_two_gateways_at_once_is_stored_once(client, world, factory):
+    """Two of the fitter's devices upload the same genuine report concurrently (different
+    mutation ids, so the push deduplication does not apply): the nonce and the counter are
+    claimed in the writing transaction, so exactly one gets in."""
+    import asyncio
+
+    from server.locks.tables import LockReport
+
+    fitter = world["fitter_1"]
+    order_id = await booked_order(client, world, "battery", lock_id=world.ids["lock_a"])
+    lock = SimulatedLock(factory, "LW-00A1")
+    granted = await credential(client, fitter, order_id, lock.serial, lock.core.certificate)
+    nonce = bytes.fromhex(granted.json()["server_nonce"])
+    args = lock.upload_args(
+        "lock_report", lock.report(nonce, now_of(client)), server_nonce=nonce, ticket=None
+    )
+    phones = [gateway_of(client, fitter) for _ in range(4)]
+    for phone in phones:
+        await phone.register()
+    results = await asyncio.gather(*(push_one(phone, dict(args)) for phone in phones))
+    statuses = sorted(result["status"] for result in results)
+    assert statuses == ["applied", "rejected", "rejected", "rejected"], results
+    assert await LockReport.count().where(LockReport.order_id == order_id) == 1
