@@ -1,29 +1,37 @@
 // Strings: Swedish by default, English selectable, room for Norwegian (add i18n/nb.js and
 // list it in LANGS). The choice is kept in localStorage 'lockwork.lang'; '?lang=en' sets it.
+// Only Swedish (the fallback) is loaded up front; another language is fetched when chosen.
 import sv from './i18n/sv.js';
-import en from './i18n/en.js';
 
-const DICTS = { sv, en };
+const DICTS = { sv };
 export const LANGS = [{ code: 'sv', name: 'Svenska' }, { code: 'en', name: 'English' }];
+const known = (code) => LANGS.some((l) => l.code === code);
+
+async function load(code) {
+  DICTS[code] ??= (await import(`./i18n/${code}.js`)).default;
+}
 const LOCALES = { sv: 'sv-SE', en: 'en-GB', nb: 'nb-NO' };
 const STORAGE_KEY = 'lockwork.lang';
 const ZONE = 'Europe/Stockholm';
 
 function initial() {
   const asked = new URLSearchParams(location.search).get('lang');
-  if (asked && DICTS[asked]) {
+  if (asked && known(asked)) {
     localStorage.setItem(STORAGE_KEY, asked);
     return asked;
   }
   const kept = localStorage.getItem(STORAGE_KEY);
-  return DICTS[kept] ? kept : 'sv';
+  return known(kept) ? kept : 'sv';
 }
 
 let lang = initial();
+// Top-level await: modules importing this one run once the dictionary is there.
+await load(lang).catch(() => { lang = 'sv'; });
 export const getLang = () => lang;
 
-export function setLang(code) {
-  if (!DICTS[code] || code === lang) return;
+export async function setLang(code) {
+  if (!known(code) || code === lang) return;
+  await load(code);
   lang = code;
   localStorage.setItem(STORAGE_KEY, code);
   applyDocument();
@@ -33,13 +41,13 @@ export function setLang(code) {
 // t('orders.count', {n: 3}): the string in the current language, falling back to Swedish,
 // with {name} placeholders filled in.
 export function t(key, params = {}) {
-  const s = DICTS[lang][key] ?? DICTS.sv[key] ?? key;
+  const s = DICTS[lang]?.[key] ?? DICTS.sv[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (m, k) => (params[k] ?? m));
 }
 
 // The string for `key`, or `fallback` when no dictionary has it (data-driven keys).
 export function tOr(key, fallback, params = {}) {
-  return DICTS[lang][key] ?? DICTS.sv[key] ? t(key, params) : fallback;
+  return DICTS[lang]?.[key] ?? DICTS.sv[key] ? t(key, params) : fallback;
 }
 
 // Static text in index.html carries data-i18n="key".
