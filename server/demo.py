@@ -12,7 +12,7 @@ from server.accounts.tables import DeviceToken, LoginFailure, LoginSession, Orga
 from server.calendar.working_days import WorkingDayCalendar
 from server.clock import LOCAL_ZONE
 from server.customers.tables import Customer, CustomerContact
-from server.locks.tables import Lock
+from server.locks.tables import Lock, LockIssuance, LockReport
 from server.orders import sla
 from server.orders.lifecycle import OrderStatus
 from server.orders.service import new_reference
@@ -122,6 +122,8 @@ async def _reset() -> None:
         CompletionReport,
         ContactAttempt,
         WorkOrder,
+        LockReport,
+        LockIssuance,
         Lock,
         CustomerContact,
         Customer,

@@ -102,6 +102,12 @@ async def test_installation_pairs_reports_and_completes_without_override(
     shown = await client.get(f"/api/locks/{paired['id']}", headers=fitter.headers)
     assert shown.json()["verified_by_lock"] is True
     assert shown.json()["battery_percent"] == 93 and shown.json()["firmware"] == "2.1.0"
+    # The phone's copy (sync entity "lock") says the same.
+    phone = gateway_of(client, fitter)
+    await phone.pull()
+    synced = phone.held("lock")[paired["id"]]
+    assert synced["verified_by_lock"] is True and synced["battery_percent"] == 93
+    assert synced["customer_id"] == world.ids["customer_a"]
 
     done = await transition(client, fitter, order_id, action="complete", completion=COMPLETION)
     assert done.status_code in {200, 201}, done.text
