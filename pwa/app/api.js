@@ -29,7 +29,7 @@ export async function setCsrf(token) {
   await write(['meta'], (tx) => tx.objectStore('meta').put(token, 'csrf'));
 }
 
-export async function request(method, path, body) {
+export async function request(method, path, body, retried = false) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') {
@@ -52,6 +52,14 @@ export async function request(method, path, body) {
   if (response.status === 204) return null;
   let payload = null;
   try { payload = await response.json(); } catch { /* empty or not JSON */ }
+  if (response.status === 403 && payload?.code === 'csrf_failed' && !retried) {
+    // The session was renewed elsewhere (another tab logged in again): fetch its token, retry.
+    const me = await request('GET', '/api/auth/me');
+    if (me?.csrf_token) {
+      await setCsrf(me.csrf_token);
+      return request(method, path, body, true);
+    }
+  }
   if (!response.ok) throw new ApiError(response.status, payload);
   return payload;
 }

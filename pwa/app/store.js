@@ -137,7 +137,9 @@ export async function mutate(name, args, order = null) {
     metaStore.put(next + 1, 'next_seq');
     tx.objectStore('outbox').put({
       id, seq: next, name, args, created_at: now,
-      base_version: order?.version ?? null,
+      // Appended facts (calls, messages) never conflict; order changes tell the server which
+      // version they were made on, so it can answer "overridden".
+      base_version: name.startsWith('order.') ? order?.version ?? null : null,
       label: order ? { reference: order.reference, customer_name: order.customer_name } : null,
     });
     const child = childRow(name, args, user, now);
