@@ -1,7 +1,8 @@
 // Lockwork service worker (an ES module). The server writes the version and the list of shell
 // files in when it serves this file, so any change to the app makes a new worker.
 import { syncNow } from './app/sync.js';
-import { pendingCount } from './app/store.js';
+import { pendingCount, meta } from './app/store.js';
+import { notificationFor, parsePayload } from './app/notifications.js';
 
 const VERSION = '__LOCKWORK_VERSION__';
 const SHELL = /*__LOCKWORK_SHELL__*/[];
@@ -70,5 +71,31 @@ self.addEventListener('sync', (event) => {
     else await syncNow();
     // Still unsent (offline again, server down): reject so the browser tries again later.
     if (!pages.length && (await pendingCount()) > 0) throw new Error('outbox not empty');
+  })());
+});
+
+// push: the server's Web Push (new job, order completed, order escalated, report due), shown
+// in the language the person chose in the app (kept in IndexedDB, as this worker has no
+// localStorage).
+self.addEventListener('push', (event) => {
+  event.waitUntil((async () => {
+    const lang = (await meta('lang').catch(() => null)) || 'sv';
+    const { title, options } = notificationFor(parsePayload(event.data?.text()), lang, `/v/${VERSION}/icons/icon-192.png`);
+    await self.registration.showNotification(title, options);
+  })());
+});
+
+// notificationclick: open the order, in a window of the app that is already open if there is
+// one (the page routes itself on the message), else in a new one.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = event.notification.data?.url || '/';
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const open = windows.find((w) => new URL(w.url).origin === location.origin);
+    if (!open) return self.clients.openWindow(url);
+    await open.focus();
+    if (open.url !== new URL(url, location.origin).href) open.postMessage({ type: 'open', url });
+    return open;
   })());
 });

@@ -12,6 +12,11 @@ import './screens/my-day.js';
 import './screens/order-list.js';
 import './screens/order-detail.js';
 import './screens/settings.js';
+// Home-care staff: /orders/new is registered before their /orders/:id.
+import './screens/new-order.js';
+import './screens/orderer-orders.js';
+import './screens/orderer-order.js';
+import './screens/customer-locks.js';
 
 async function boot() {
   applyDocument();

@@ -6,6 +6,8 @@ import * as session from '../session.js';
 import * as store from '../store.js';
 import * as sync from '../sync.js';
 import { langSwitch, bindLangSwitch } from './login.js';
+import * as push from '../push.js';
+import './push-optin.js';
 
 class Settings extends Screen {
   async view() {
@@ -14,6 +16,7 @@ class Settings extends Screen {
     return html`<h1 tabindex="-1">${t('settings.title')}</h1>
       <p>${t('settings.signed_in_as', { name: user?.full_name || user?.username || '' })}</p>
       ${langSwitch()}
+      <lw-push-optin></lw-push-optin>
       <section class="card" aria-labelledby="logout-h">
         <h2 id="logout-h">${t('settings.logout')}</h2>
         ${pending ? html`<p class="warn">${t('settings.logout_pending', { n: pending })}</p>` : html`<p>${t('settings.logout_info')}</p>`}
@@ -25,6 +28,8 @@ class Settings extends Screen {
     bindLangSwitch(this);
     this.querySelector('[data-testid="logout"]').addEventListener('click', async () => {
       sync.stopListening();
+      // A shared phone must not get the previous person's notifications.
+      await push.unsubscribe().catch(() => {});
       await session.logout();
       setUser(null);
       go('/login', { replace: true });
