@@ -45,7 +45,7 @@ from gateway.protocol.errors import (
 )
 from gateway.protocol.gatt import CONTROL_POINT, EVENT, short_serial_for
 from gateway.protocol.messages import ErrorMessage, Receipt
-from gateway.protocol.pairing import PairingClient, VerifiedPairing
+from gateway.protocol.pairing import PairingClient, VerifiedPairing, verify_pairing_receipt
 from gateway.protocol.session import ClientHandshake, SecureChannel
 from gateway.protocol.timing import ATT_HEADER_BYTES, CLOCK_SKEW_SECONDS, PAIRING_WINDOW_SECONDS
 
@@ -687,6 +687,8 @@ class LockSession:
         challenge = await self.exchange(
             Frame(MessageType.PAIR_BEGIN, client.begin()), timeout_s=timeout_s
         )
+        if challenge.type is MessageType.PAIR_RECEIPT:
+            return self._resent_receipt(challenge.payload, ticket, certificate)
         self._raise_if_error_frame(challenge, MessageType.PAIR_CHALLENGE)
         try:
             finish = client.on_challenge(challenge.payload)
@@ -721,6 +723,36 @@ class LockSession:
             ) from exc
         self._progress(Progress.of(Step.LOCK_PAIRED, lock=self.label))
         return PairingOutcome(verified, answer.payload)
+
+    def _resent_receipt(
+        self, payload: bytes, ticket: bytes, certificate: FactoryCertificate
+    ) -> PairingOutcome:
+        """The lock is already paired under this very ticket (an earlier attempt lost its
+        receipt, e.g. a gateway killed mid-pairing) and sent the stored receipt again. It is
+        checked as the server will check it, and must come from the lock in this session."""
+        try:
+            verified = verify_pairing_receipt(
+                payload,
+                factory_authority_public_key=self._authority,
+                ticket_bytes=ticket,
+                now=self._clock(),
+            )
+        except ProtocolError as exc:
+            self._fail("the resent pairing receipt did not verify")
+            raise SessionBroken(
+                f"Lock {self.label} says it is paired with this ticket, but its receipt does "
+                "not verify. Do not use the lock; report its serial to Lockwork support.",
+                lock=self.label,
+            ) from exc
+        if verified.certificate.public_key != certificate.public_key:
+            self._fail("the resent pairing receipt is another lock's")
+            raise LockNotGenuine(
+                f"Lock {self.label} sent another lock's pairing receipt. Do not use it; report "
+                "its serial to Lockwork support.",
+                lock=self.label,
+            )
+        self._progress(Progress.of(Step.RECEIPT_RECOVERED, lock=self.label))
+        return PairingOutcome(verified, payload)
 
     def _raise_if_error_frame(self, frame: Frame, expected: MessageType) -> None:
         if frame.type is expected:

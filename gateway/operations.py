@@ -503,13 +503,16 @@ async def pair(ctx: OperationContext, lock: str, ticket: bytes) -> PairResult:
         lock_id = session.lock_id
     receipt = outcome.verified.receipt
     serial = outcome.verified.certificate.serial
-    queued = await ctx.queue.add(
-        ReportKind.PAIRING_RECEIPT,
-        serial=serial,
-        lock_id=lock_id,
-        data=outcome.receipt,
-        ticket=ticket,
-    )
+    # A receipt the lock sent again (same ticket) may be queued already: store it once.
+    queued = await ctx.queue.find(ReportKind.PAIRING_RECEIPT, outcome.receipt)
+    if queued is None:
+        queued = await ctx.queue.add(
+            ReportKind.PAIRING_RECEIPT,
+            serial=serial,
+            lock_id=lock_id,
+            data=outcome.receipt,
+            ticket=ticket,
+        )
     ctx.progress(Progress.of(Step.PAIRING_RECEIPT_STORED, lock=serial, id=queued.id))
     return PairResult(
         serial=serial,

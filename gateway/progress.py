@@ -42,6 +42,7 @@ class Step(StrEnum):
     PRESENTING_TICKET = "presenting_pairing_ticket"
     CONFIRMING_PAIRING = "confirming_pairing"
     LOCK_PAIRED = "lock_paired"
+    RECEIPT_RECOVERED = "pairing_receipt_recovered"
     REPORT_STORED = "report_stored"
     PAIRING_RECEIPT_STORED = "pairing_receipt_stored"
     UNPAIR_RECEIPT_STORED = "unpair_receipt_stored"
@@ -128,6 +129,10 @@ MESSAGES: Final[dict[Step, tuple[str, str]]] = {
         "Bekräftar parkopplingen med {lock}",
     ),
     Step.LOCK_PAIRED: ("{lock} is paired", "{lock} är parkopplat"),
+    Step.RECEIPT_RECOVERED: (
+        "{lock} was already paired with this ticket; its pairing receipt was fetched again",
+        "{lock} var redan parkopplat med den här biljetten; parkopplingskvittot hämtades igen",
+    ),
     Step.REPORT_STORED: (
         "Signed report from {lock} stored for upload ({id})",
         "Signerad rapport från {lock} sparad för uppladdning ({id})",

@@ -268,6 +268,13 @@ class ReportQueue:
             lambda: self._select("WHERE status = ?", (UploadStatus.PENDING.value,))
         )
 
+    async def find(self, kind: ReportKind, data: bytes) -> QueuedReport | None:
+        """The row already holding exactly these signed bytes (a receipt the lock sent again)."""
+        rows = await self._call(
+            lambda: self._select("WHERE kind = ? AND data = ?", (kind.value, data.hex()))
+        )
+        return rows[0] if rows else None
+
     async def get(self, report_id: str) -> QueuedReport | None:
         rows = await self._call(lambda: self._select("WHERE id = ?", (report_id,)))
         return rows[0] if rows else None

@@ -50,6 +50,7 @@ from gateway.protocol.crypto import (
     EphemeralKey,
     RandomBytes,
     SigningKey,
+    constant_time_equal,
     lock_id_for,
     take_random,
     verify_signature,
@@ -129,6 +130,11 @@ class LockState(msgspec.Struct):
     pairing_id: bytes = b""
     organisation_id: bytes = b""
     customer_id: bytes = b""
+    # The current pairing's receipt (PAIR_RECEIPT payload) and its ticket's hash: a gateway
+    # that lost the receipt (killed after the lock committed) gets it again with the same
+    # ticket, so a lock is never bound with no evidence of it.
+    pairing_receipt: bytes = b""
+    pairing_ticket_hash: bytes = b""
     min_epoch: int = 0
     command_counter: int = 0  # authorised commands, ever; never decreases
     report_counter: int = 0  # signed reports, ever; never decreases (server checks growth)
@@ -463,6 +469,9 @@ class LockCore:
 
     def pair_begin(self, payload: bytes, now: float, rng: RandomBytes) -> Frame:
         self._pending_pairing = None
+        resent = self._receipt_for_same_ticket(payload)
+        if resent is not None:
+            return resent
         self._check_pairable(now)
         begin = PairBegin.decode(payload)
         ticket = check_pairing_ticket(begin.ticket, now, self._state.factory_authority_public_key)
@@ -479,6 +488,23 @@ class LockCore:
         )
         return Frame(MessageType.PAIR_CHALLENGE, challenge.encode())
 
+    def _receipt_for_same_ticket(self, payload: bytes) -> Frame | None:
+        """Paired under exactly this ticket: the stored receipt again, changing nothing.
+
+        The receipt is evidence meant for the server and holds no secret; a holder of the
+        ticket (valid at most 10 minutes) learns nothing new from it. Any other ticket on a
+        paired lock is refused as before (ALREADY_PAIRED).
+        """
+        if not self.paired or not self._state.pairing_receipt:
+            return None
+        try:
+            begin = PairBegin.decode(payload)
+        except ProtocolError:
+            return None
+        if not constant_time_equal(ticket_hash(begin.ticket), self._state.pairing_ticket_hash):
+            return None
+        return Frame(MessageType.PAIR_RECEIPT, self._state.pairing_receipt)
+
     def pair_finish(self, payload: bytes, now: float) -> Frame:
         pending, self._pending_pairing = self._pending_pairing, None  # one attempt only
         if pending is None:
@@ -489,21 +515,6 @@ class LockCore:
         check_confirmation(pending.shared, pending.th, PairFinish.decode(payload).confirmation)
         ticket = pending.ticket
         pairing_id = pending.th[:16]
-        try:
-            self._commit(
-                msgspec.structs.replace(
-                    self._state,
-                    pairing_state=PairingState.PAIRED,
-                    server_public_key=ticket.server_public_key,
-                    pairing_id=pairing_id,
-                    organisation_id=ticket.organisation_id,
-                    customer_id=ticket.customer_id,
-                )
-            )
-        except CommandRejectedError as exc:
-            raise PairingRejectedError(exc.status, exc.message) from exc
-        self._pairing_opened_at = None
-        self._nonces.clear()
         receipt = PairingReceipt(
             lock_id=self.lock_id,
             pairing_id=pairing_id,
@@ -520,6 +531,25 @@ class LockCore:
         payload_out = encode_pairing_receipt(
             self._state.certificate, sign_statement(self._key, receipt)
         )
+        # One commit holds the pairing and its receipt: a lock that is paired can always
+        # prove it (see `_receipt_for_same_ticket`).
+        try:
+            self._commit(
+                msgspec.structs.replace(
+                    self._state,
+                    pairing_state=PairingState.PAIRED,
+                    server_public_key=ticket.server_public_key,
+                    pairing_id=pairing_id,
+                    organisation_id=ticket.organisation_id,
+                    customer_id=ticket.customer_id,
+                    pairing_receipt=payload_out,
+                    pairing_ticket_hash=ticket_hash(pending.ticket_bytes),
+                )
+            )
+        except CommandRejectedError as exc:
+            raise PairingRejectedError(exc.status, exc.message) from exc
+        self._pairing_opened_at = None
+        self._nonces.clear()
         return Frame(MessageType.PAIR_RECEIPT, payload_out)
 
     # --- evidence ----------------------------------------------------------------------
@@ -556,6 +586,8 @@ def _unpaired(state: LockState) -> LockState:
         pairing_id=b"",
         organisation_id=b"",
         customer_id=b"",
+        pairing_receipt=b"",
+        pairing_ticket_hash=b"",
     )
 
 
