@@ -31,6 +31,7 @@ from server.customers.routes import CustomerController
 from server.http_errors import EXCEPTION_HANDLERS
 from server.locks.authority import load_lock_authority
 from server.locks.authority_routes import LockAuthorityController
+from server.locks.gateway_routes import GatewayLockController
 from server.locks.routes import LockController
 from server.notify.keys import ensure_vapid_keys
 from server.notify.outbox import Channel
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             CustomerController,
             LockController,
             LockAuthorityController,
+            GatewayLockController,
             OrderController,
             SyncController,
             ActivityController,

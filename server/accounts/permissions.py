@@ -42,6 +42,8 @@ class Principal:
     roles: frozenset[Role]
     name: str = ""
     device: str = field(default="", compare=False)
+    # The device token's id when the caller is a device (a gateway); None for a browser.
+    device_id: str | None = field(default=None, compare=False)
 
     @property
     def is_admin(self) -> bool:

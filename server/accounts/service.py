@@ -60,13 +60,16 @@ async def _verify_password(stored_hash: str, password: str) -> bool:
     return await asyncio.to_thread(verify)
 
 
-def principal_from_row(user: dict[str, Any], device: str = "") -> Principal:
+def principal_from_row(
+    user: dict[str, Any], device: str = "", device_id: str | None = None
+) -> Principal:
     return Principal(
         user_id=str(user["id"]),
         organisation_id=str(user["organisation"]),
         roles=frozenset(Role(r) for r in user["roles"]),
         name=user["full_name"],
         device=device,
+        device_id=device_id,
     )
 
 
@@ -195,7 +198,7 @@ class AccountService:
                 DeviceToken.id == row["id"]
             )
         user = {key.removeprefix("user."): value for key, value in row.items()}
-        return principal_from_row(user, device=f"device:{row['name']}")
+        return principal_from_row(user, device=f"device:{row['name']}", device_id=str(row["id"]))
 
     async def create_device_token(
         self, principal: Principal, name: str

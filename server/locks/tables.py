@@ -6,7 +6,7 @@ from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, Text, Times
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from server.accounts.tables import User
+from server.accounts.tables import DeviceToken, User
 from server.customers.tables import Customer
 
 
@@ -75,3 +75,14 @@ class LockIssuance(Table):
     used_by_report = UUID(null=True, default=None)
     ticket_hash = Varchar(length=64, default="", help_text="pairing tickets (hex)")
     credential_hash = Varchar(length=64, default="", index=True, help_text="credentials (hex)")
+
+
+class GatewayLock(Table):
+    """A lock a gateway device serves in hub mode; the lock is then in that device's scope."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=80, unique=True, help_text="device id:lock id, one row per pair")
+    device = ForeignKey(DeviceToken, null=False, index=True)
+    lock = ForeignKey(Lock, null=False, index=True)
+    added_by = ForeignKey(User, null=True, default=None)
+    added_at = Timestamptz()

@@ -17,7 +17,7 @@ from typing import Any
 
 from server.customers.tables import Customer
 from server.db import write_transaction
-from server.locks.tables import Lock
+from server.locks.tables import GatewayLock, Lock
 from server.orders.tables import ContactAttempt, OrderEvent, OrderMessage, WorkOrder
 from server.sync import live, scopes
 from server.sync.tables import SyncChange, SyncCounter
@@ -155,7 +155,12 @@ async def _derive_tokens(entity: str, entity_id: str, change_set: ChangeSet) -> 
         related = WorkOrder.lock == entity_id
         if row["customer"] is not None:
             related = related | (WorkOrder.customer == row["customer"])
-        return scopes.lock_tokens(row["provider"], await _order_token_sets(related))
+        served = await GatewayLock.select(GatewayLock.device).where(GatewayLock.lock == entity_id)
+        return scopes.lock_tokens(
+            row["provider"],
+            await _order_token_sets(related),
+            [r["device"] for r in served],
+        )
     raise ValueError(f"Unknown synced entity {entity!r}")
 
 

@@ -8,7 +8,8 @@ of its principal. The tokens mirror the access rules of ``server.accounts.permis
 - ``company:ID``: the fitters' company's planners (orders it performs, their customers and locks);
 - ``fitter:ID``: one fitter (orders assigned to them, their customers and locks);
 - ``stock``: locks not installed anywhere (planners);
-- ``user:ID``: what belongs to one person (the outcomes of their pushed mutations).
+- ``user:ID``: what belongs to one person (the outcomes of their pushed mutations);
+- ``gateway:ID``: one gateway device (the locks a planner registered it to serve, hub mode).
 """
 
 from __future__ import annotations
@@ -37,8 +38,14 @@ def user(user_id: object) -> str:
     return f"user:{user_id}"
 
 
+def gateway(device_id: object) -> str:
+    return f"gateway:{device_id}"
+
+
 def principal_tokens(principal: Principal) -> frozenset[str]:
     tokens = {user(principal.user_id)}
+    if principal.device_id is not None:
+        tokens.add(gateway(principal.device_id))
     if principal.is_admin:
         tokens.add(ALL)
     if principal.has(Role.ORDERER):
@@ -80,7 +87,10 @@ def customer_tokens(provider: object, order_token_sets: Iterable[frozenset[str]]
 
 
 def lock_tokens(
-    customer_provider: object | None, order_token_sets: Iterable[frozenset[str]]
+    customer_provider: object | None,
+    order_token_sets: Iterable[frozenset[str]],
+    serving_gateways: Iterable[object] = (),
 ) -> frozenset[str]:
     base = {ALL, org(customer_provider) if customer_provider is not None else STOCK}
+    base.update(gateway(device_id) for device_id in serving_gateways)
     return frozenset(base) | through_orders(order_token_sets)

@@ -268,6 +268,8 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/orders/{order_id}/pairing-ticket",
             "/api/orders/{order_id}/staff-credential",
             "/api/orders/{order_id}/unbind-token",
+            # Locks a hub gateway serves: tests/integration/test_gateway_scope.py.
+            "/api/devices/{device_id}/locks",
         }
     )
     app_paths = {
