@@ -28,8 +28,10 @@ SHELL_PLACEHOLDER = "/*__LOCKWORK_SHELL__*/[]"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Unversioned files (index, sw.js, manifest) are revalidated on every use.
 REVALIDATE = "no-cache"
-# The gateway's local API (contract B) is the only other origin the app talks to.
-GATEWAY_ORIGINS = "http://127.0.0.1:8765 http://localhost:8765"
+# The gateway's local API (contract B) is the only other origin the app talks to. It listens
+# on 8765 by default, but the fitter may give another port in the lock panel (two gateways on
+# one machine, a test on a free port), so any loopback port is allowed.
+GATEWAY_ORIGINS = "http://127.0.0.1:* http://localhost:*"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     f"connect-src 'self' {GATEWAY_ORIGINS}; worker-src 'self'; manifest-src 'self'; "

@@ -2,13 +2,14 @@
 // customer and contacts, description, checklist, lock, calls, messages and history.
 import { t, tOr, getLang, fmtDateTime, fmtShortDay } from '../i18n.js';
 import { html, Screen, statusLabel, kindLabel, mapLink, telLink, announce, trackDirty } from '../ui.js';
-import { route } from '../router.js';
+import { route, currentUser } from '../router.js';
 import * as store from '../store.js';
 import * as sync from '../sync.js';
 import { getJson } from '../api.js';
 import { nextCall } from '../contact-plan.js';
 import { toInputValue, fromInputValue, today } from '../time.js';
 import { flags } from './order-card.js';
+import './lock-panel.js';
 
 const OUTCOMES = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
 const WHOM = ['customer', 'relative', 'provider', 'other'];
@@ -54,6 +55,7 @@ class OrderDetail extends Screen {
           <dl class="pairs" data-testid="checklist">${Object.entries(o.checklist).map(([k, v]) => html`<dt>${tOr(`checklist.${k}`, k)}</dt><dd>${tOr(`answer.${k}.${v}`, v)}</dd>`)}</dl>` : ''}
       </section>
       ${d.lock ? this.lockSection(d.lock) : ''}
+      ${store.FILTERS.open(o) && currentUser()?.roles.includes('fitter') ? html`<lw-lock-panel order-id="${o.id}"></lw-lock-panel>` : ''}
       <section aria-labelledby="calls-h" data-region="calls" data-key="${d.attempts.map((a) => a.id + (a._pending ? 'p' : '')).join()}">
         <h2 id="calls-h">${t('detail.calls', { n: d.attempts.length })}</h2>
         ${d.attempts.length ? html`<ol class="log" data-testid="attempts">${d.attempts.map((a) => html`<li>
