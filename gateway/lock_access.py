@@ -12,18 +12,35 @@ Two sources with one interface (`LockAccess`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
+
+import msgspec
 
 from gateway.dev_authority import DevAuthority
 from gateway.errors import CodedError
 from gateway.known_locks import KnownLocks
 from gateway.operations import StaffAccess
 from gateway.protocol.crypto import SigningKey
-from gateway.server_client import LockServerClient
+from gateway.server_client import LockServerClient, ServerAccessError
+
+HTTP_CONFLICT: Final = 409
 
 
 class AccessUnavailable(CodedError):
     """What the lock needs cannot be had for this request (the message says why)."""
+
+
+# Orders whose visit may pair a lock (the server issues pairing tickets for these kinds).
+PAIRING_ORDER_KINDS: Final = frozenset({"installation", "service"})
+
+
+class Prepared(msgspec.Struct, frozen=True):
+    """What the gateway holds for an order's visit, usable without a connection."""
+
+    order_id: str
+    serial: str | None = None
+    ticket_expires_at: float | None = None
+    credential_valid_to: float | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,8 @@ class LockAccess(Protocol):
     async def unbind_token(self, serial: str, order_id: str | None) -> bytes: ...
 
     async def server_reachable(self) -> bool: ...
+
+    async def prepare(self, order_id: str) -> Prepared: ...
 
 
 def _order_required(what: str) -> AccessUnavailable:
@@ -90,6 +109,26 @@ class ServerLockAccess:
 
     async def server_reachable(self) -> bool:
         return await self.client.reachable()
+
+    async def prepare(self, order_id: str) -> Prepared:
+        """Fetch (while online) what the visit will need offline: the order's pairing ticket
+        and, for a lock the server already knows, this gateway's credential for it."""
+        kind, serial = await self.client.order_lock(order_id)
+        expires: float | None = None
+        if kind in PAIRING_ORDER_KINDS:
+            expires = (await self.client.pairing_ticket(order_id)).expires_at
+        valid_to: float | None = None
+        if serial is not None:
+            try:
+                credential = await self.client.staff_credential(
+                    order_id, serial, self.staff_key.public_key
+                )
+            except ServerAccessError as exc:
+                if exc.status != HTTP_CONFLICT:  # 409: the lock is not paired (known) yet
+                    raise
+            else:
+                valid_to = credential.valid_to
+        return Prepared(order_id, serial, expires, valid_to)
 
 
 class DevLockAccess:
@@ -136,3 +175,6 @@ class DevLockAccess:
 
     async def server_reachable(self) -> bool:
         return False
+
+    async def prepare(self, order_id: str) -> Prepared:
+        return Prepared(order_id)  # everything is signed here, on demand

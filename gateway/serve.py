@@ -72,7 +72,7 @@ async def serve(
             gateway_id=runtime.gateway_id,
             version=_version(),
             radio=runtime.radio_description,
-            access=runtime.access.description,
+            access=runtime.access,
             gate=gate,
             tokens=AppTokens(config.data_dir),
             runner=runner,
@@ -89,7 +89,8 @@ async def serve(
         port = listener.getsockname()[1]
         echo(
             f"lockwork-gateway: local API on http://{host}:{port} (radio {state.radio}; "
-            f"tickets and credentials from the {state.access}; apps from {', '.join(origins)})"
+            f"tickets and credentials from the {state.access.description}; "
+            f"apps from {', '.join(origins)})"
         )
         on_code(gate.new_code())
         on_listening(port)

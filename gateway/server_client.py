@@ -228,6 +228,15 @@ class LockServerClient:
         self._save(cache)
         return credential
 
+    async def order_lock(self, order_id: str) -> tuple[str, str | None]:
+        """The order's kind and the serial of its lock (None: no lock on the order)."""
+        order = await self._request("GET", f"/api/orders/{order_id}")
+        lock_id = order.get("lock_id")
+        if not lock_id:
+            return str(order["kind"]), None
+        lock = await self._request("GET", f"/api/locks/{lock_id}")
+        return str(order["kind"]), str(lock["serial"])
+
     def cached_credential(self, serial: str) -> CachedCredential | None:
         """A cached credential for the lock that is still valid, from any order."""
         now = self._clock()

@@ -10,6 +10,8 @@ Routes (all JSON):
     GET  /api/status           -> {"gateway_id", "version", "radio", "server_reachable",
                                    "queued_reports"}
     POST /api/operations       {"kind", "serial", "order_id"} -> 202 {"id", "kind", "state"}
+    POST /api/orders/{id}/prepare   (beyond contract B) fetch the visit's ticket and
+                               credential now, so that the visit works offline
     GET  /api/operations/{id}  -> the operation with progress, result, error
 Every route but the first two needs ``Authorization: Bearer <token>``. Errors are
 ``{"code", "message_sv", "message_en"}``.
@@ -37,7 +39,9 @@ from gateway.errors import GatewayError
 from gateway.local_api.error_codes import ErrorBody, describe
 from gateway.local_api.pairing import AppTokens, PairingCodeGate, PairingRefusal
 from gateway.local_api.runner import OperationKind, OperationRecord, OperationRunner
+from gateway.lock_access import LockAccess, Prepared
 from gateway.report_queue import ReportQueue
+from gateway.server_client import ServerAccessError
 
 BEARER: Final = "bearer "
 # Browsers cache a successful preflight this long; the API's shape does not change at runtime.
@@ -132,7 +136,7 @@ class LocalApiState:
     gateway_id: str
     version: str
     radio: str
-    access: str
+    access: LockAccess
     gate: PairingCodeGate
     tokens: AppTokens
     runner: OperationRunner
@@ -218,7 +222,7 @@ def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
             radio=state.radio,
             server_reachable=state.server_reachable(),
             queued_reports=len(await state.queue.pending()),
-            access=state.access,
+            access=state.access.description,
         )
 
     @post("/api/operations", status_code=202, guards=[require_token])
@@ -231,6 +235,16 @@ def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
             raise ApiRefusal(400, describe(exc)) from exc
         return OperationStarted(id=record.id, kind=record.kind, state=record.state.value)
 
+    @post("/api/orders/{order_id:uuid}/prepare", status_code=200, guards=[require_token])
+    async def prepare(order_id: UUID) -> Prepared:
+        """Beyond contract B: fetch now, while online, what the order's visit needs offline."""
+        try:
+            return await state.access.prepare(str(order_id))
+        except GatewayError as exc:
+            raise ApiRefusal(
+                502 if isinstance(exc, ServerAccessError) else 400, describe(exc)
+            ) from exc
+
     @get("/api/operations/{operation_id:str}", guards=[require_token])
     async def get_operation(operation_id: str) -> OperationRecord:
         record = state.runner.get(operation_id)
@@ -239,7 +253,7 @@ def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
         return record
 
     app = Litestar(
-        route_handlers=[pair, pairing_code, status, start_operation, get_operation],
+        route_handlers=[pair, pairing_code, status, start_operation, get_operation, prepare],
         cors_config=CORSConfig(
             allow_origins=allow_origins,
             allow_methods=["GET", "POST"],

@@ -104,6 +104,21 @@ class Gateway:
         return httpx.get(self.url + "/api/status", headers=self.auth).json()  # type: ignore[no-any-return]
 
 
+def installation_order(server_url: str) -> tuple[str, str, httpx.Response]:
+    """montor1's installation order for SERIAL (demo data), its lock row, and the login."""
+    login = httpx.post(
+        server_url + "/api/auth/login", json={"username": FITTER, "password": DEMO_PASSWORD}
+    )
+    orders = httpx.get(
+        server_url + "/api/orders", params={"kind": "installation"}, cookies=login.cookies
+    ).json()["items"]
+    for order in orders:
+        lock = httpx.get(server_url + f"/api/locks/{order['lock_id']}", cookies=login.cookies)
+        if lock.json()["serial"] == SERIAL:
+            return str(order["id"]), str(order["lock_id"]), login
+    raise AssertionError(f"no installation order for {SERIAL} in the demo data")
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     env = server_env(f"sqlite:///{tmp_path / 'server.sqlite3'}", tmp_path / "server")
@@ -122,6 +137,7 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
             "sim_dir": sim_dir,
             "sim_port": sim_port,
             "server_url": f"http://127.0.0.1:{server_port}",
+            "server_port": server_port,
             "gateway_dir": tmp_path / "gateway",
             "children": children,
         }
@@ -146,23 +162,7 @@ def test_gateway_killed_mid_pairing_recovers_and_the_lock_is_usable(
 ) -> None:
     server_url = stack["server_url"]
     sim_dir = stack["sim_dir"]
-    login = httpx.post(
-        server_url + "/api/auth/login", json={"username": FITTER, "password": DEMO_PASSWORD}
-    )
-    orders = httpx.get(
-        server_url + "/api/orders", params={"kind": "installation"}, cookies=login.cookies
-    ).json()["items"]
-    lock_ids = {
-        order["lock_id"]: order["id"]
-        for order in orders
-        if order["status"] == "ready_for_execution"
-    }
-    locks = {
-        lock_id: httpx.get(server_url + f"/api/locks/{lock_id}", cookies=login.cookies).json()
-        for lock_id in lock_ids
-    }
-    lock_row_id = next(lock_id for lock_id, lock in locks.items() if lock["serial"] == SERIAL)
-    order_id = lock_ids[lock_row_id]
+    order_id, lock_row_id, login = installation_order(server_url)
     token = device_token(server_url, FITTER, DEMO_PASSWORD, "stack test gateway")
 
     def start(port: int) -> tuple[Child, str]:
@@ -226,3 +226,47 @@ def test_gateway_killed_mid_pairing_recovers_and_the_lock_is_usable(
     assert row["verified_by_lock"] is True
     assert row["battery_percent"] == battery["result"]["percent"]
     assert second.process.poll() is None
+
+
+def test_pairing_works_offline_with_a_ticket_fetched_earlier(stack: dict[str, Any]) -> None:
+    server_url = stack["server_url"]
+    sim_dir = stack["sim_dir"]
+    order_id, lock_row_id, login = installation_order(server_url)
+    token = device_token(server_url, FITTER, DEMO_PASSWORD, "offline test gateway")
+    port = free_port()
+    child, code = start_gateway(
+        stack["gateway_dir"],
+        sim_port=stack["sim_port"],
+        port=port,
+        server_url=server_url,
+        token=token,
+        origins=[server_url],
+        env=stack["env"],
+    )
+    stack["children"].append(child)
+    gateway = Gateway(f"http://127.0.0.1:{port}")
+    gateway.token = httpx.post(gateway.url + "/api/pair", json={"code": code}).json()["token"]
+
+    # Online (in the car park): the app has the gateway fetch what the visit needs.
+    prepared = httpx.post(gateway.url + f"/api/orders/{order_id}/prepare", headers=gateway.auth)
+    assert prepared.status_code == 200, prepared.text
+    assert prepared.json()["serial"] == SERIAL
+    assert prepared.json()["ticket_expires_at"] > time.time()
+
+    # Offline (in the basement): the server is gone; pairing still works with that ticket.
+    server = stack["children"][1]
+    server.kill()
+    sim(sim_dir, "pair-button", SERIAL)
+    paired = gateway.wait(gateway.start("pair", order_id))
+    assert paired["state"] == "succeeded", paired["error"]
+    assert gateway.status()["queued_reports"] == 1
+    offline = httpx.post(gateway.url + f"/api/orders/{order_id}/prepare", headers=gateway.auth)
+    assert offline.status_code == 502 and offline.json()["code"] == "server_unreachable"
+
+    # Back online: the receipt is uploaded before the next credential is asked for.
+    stack["children"][1] = start_server("127.0.0.1", stack["server_port"], stack["env"])
+    sim(sim_dir, "touch", SERIAL)
+    battery = gateway.wait(gateway.start("battery", order_id))
+    assert battery["state"] == "succeeded", battery["error"]
+    row = httpx.get(server_url + f"/api/locks/{lock_row_id}", cookies=login.cookies).json()
+    assert row["verified_by_lock"] is True
