@@ -22,11 +22,15 @@ import msgspec
 from gateway.ble.radio import DEFAULT_RADIO, open_radio
 from gateway.errors import GatewayError, InputError
 from gateway.hub import HUB_INTERVAL_S, run_hub
+from gateway.known_locks import KnownLocks
 from gateway.operations import (
     SCAN_DURATION_S,
     WAKE_TIMEOUT_S,
+    BatteryReading,
     OperationContext,
+    PairResult,
     StaffAccess,
+    UnpairResult,
     lock_short_serial,
 )
 from gateway.operations import battery as op_battery
@@ -364,9 +368,21 @@ async def _run(args: argparse.Namespace) -> Any:
             )
             if args.command == "wake":
                 ctx.wake_timeout_s = args.timeout
-            return await operation(ctx)
+            result = await operation(ctx)
     finally:
         await queue.close()
+    _remember(KnownLocks(data_dir), result)
+    return result
+
+
+def _remember(known: KnownLocks, result: Any) -> None:
+    """Locks this gateway paired or read are the ones `hub` reads (see gateway.known_locks)."""
+    if isinstance(result, PairResult):
+        known.remember(result.serial, result.lock_id, paired=True, pairing_id=result.pairing_id)
+    elif isinstance(result, UnpairResult):
+        known.remember(result.serial, result.lock_id, paired=False, forget_pairing=True)
+    elif isinstance(result, BatteryReading):
+        known.remember(result.serial, result.lock_id, paired=result.paired)
 
 
 def _config(args: argparse.Namespace) -> GatewayConfig:
