@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get, put
+from litestar import Controller, get, post, put
 from litestar.di import Provide
 
 from server.accounts.permissions import Principal, Role
 from server.accounts.tables import DeviceToken
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.locks.routes import visible_lock
+from server.locks.service import LockService
 from server.locks.tables import GatewayLock
 from server.sync.changes import LOCK, changed, unit_of_work
 from server.web import Services, provide_principal
@@ -53,6 +54,14 @@ async def _managed_device(principal: Principal, device_id: UUID) -> dict[str, An
 async def _served(device_id: UUID) -> list[UUID]:
     rows = await GatewayLock.select(GatewayLock.lock).where(GatewayLock.device == device_id)
     return sorted((UUID(str(r["lock"])) for r in rows), key=str)
+
+
+class HubCredentialIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    staff_public_key: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{64}$")]
+    serial: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    lock_certificate: (
+        Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^[0-9a-fA-F]+$")] | None
+    ) = None
 
 
 class GatewayLockController(Controller):
@@ -100,3 +109,13 @@ class GatewayLockController(Controller):
             for lock_id in gone | (wanted - before):
                 changed(LOCK, lock_id)
         return ServedLocksOut(device_id=device_id, lock_ids=await _served(device_id))
+
+    @post("/credential")
+    async def hub_credential(
+        self, device_id: UUID, data: HubCredentialIn, principal: Principal, services: Services
+    ) -> dict[str, Any]:
+        """For the hub gateway itself: a read-only credential (1 h) and a server nonce for one
+        of the locks it serves, so its scheduled battery readings are verifiable."""
+        return await LockService(services).hub_credential(
+            principal, device_id, data.staff_public_key, data.serial, data.lock_certificate
+        )

@@ -33,7 +33,7 @@ from server.accounts.permissions import Principal, Role
 from server.errors import Conflict, Forbidden, ValidationFailed
 from server.locks import evidence as ev
 from server.locks.authority import LockAuthority
-from server.locks.tables import Lock, LockIssuance, LockReport
+from server.locks.tables import GatewayLock, Lock, LockIssuance, LockReport
 from server.orders.lifecycle import OrderKind, OrderStatus
 from server.orders.service import OrderService
 from server.sync.changes import LOCK, changed, unit_of_work
@@ -66,6 +66,10 @@ VISIT_COMMANDS: Final = frozenset(
         Command.OPERATE_TEST,
     }
 )
+# A hub gateway reads its locks' batteries on a schedule (lockwork-gateway hub): read-only
+# commands, and a credential per pass that lives an hour, far below the visit credential.
+HUB_COMMANDS: Final = frozenset({Command.READ_STATUS, Command.READ_BATTERY, Command.READ_REPORT})
+HUB_CREDENTIAL_LIFETIME_S: Final = 3600
 # No revocation epochs are managed yet: every credential is issued in epoch 0.
 CREDENTIAL_EPOCH: Final = 0
 
@@ -300,6 +304,76 @@ class LockService:
             "server_nonce": nonce.hex(),
         }
 
+    async def hub_credential(
+        self,
+        principal: Principal,
+        device_id: UUID,
+        staff_public_key: str,
+        serial: str,
+        lock_certificate: str | None = None,
+    ) -> dict[str, Any]:
+        """A read-only credential for a hub gateway on a lock a planner set it to serve."""
+        staff_key = _hex(staff_public_key, "staff_public_key", PUBLIC_KEY_BYTES)
+        if principal.device_id != str(device_id):
+            raise Forbidden("Only the gateway itself asks for its hub credentials.")
+        async with unit_of_work(self.s.engine):
+            lock = await Lock.select().where(Lock.serial == serial).first()
+            served = lock is not None and await GatewayLock.exists().where(
+                (GatewayLock.device == device_id) & (GatewayLock.lock == lock["id"])
+            )
+            if lock is None or not served:
+                raise ValidationFailed(
+                    f"This gateway does not serve lock {serial}. A planner adds it to the "
+                    "gateway's locks first.",
+                    field="serial",
+                )
+            public_key = self._learn_certificate(lock, lock_certificate)
+            lock_uid = lock_id_for(public_key)
+            if not lock["public_key"]:
+                await Lock.update(
+                    {Lock.public_key: public_key.hex(), Lock.lock_uid: lock_uid.hex()}
+                ).where(Lock.id == lock["id"])
+                changed(LOCK, lock["id"])
+            valid_from = int(self.s.clock.now().timestamp())
+            valid_to = valid_from + HUB_CREDENTIAL_LIFETIME_S
+            credential = issue_staff_credential(
+                self.authority.key,
+                StaffCredential(
+                    credential_id=os.urandom(16),
+                    lock_id=lock_uid,
+                    staff_public_key=staff_key,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    allowed_commands=HUB_COMMANDS,
+                    epoch=CREDENTIAL_EPOCH,
+                ),
+            )
+            nonce = os.urandom(NONCE_BYTES)
+            await LockIssuance.insert(
+                LockIssuance(
+                    purpose=ev.PURPOSE_STAFF_CREDENTIAL,
+                    server_nonce=nonce.hex(),
+                    order_id=None,
+                    customer_id=lock["customer"],
+                    gateway_device=device_id,
+                    lock_serial=serial,
+                    issued_to=principal.user_id,
+                    device=principal.device[:100],
+                    issued_at=self.s.clock.now(),
+                    expires_at=datetime.fromtimestamp(valid_to, UTC),
+                    credential_hash=credential_hash(credential).hex(),
+                )
+            )
+        return {
+            "credential": credential.hex(),
+            "lock_id": lock_uid.hex(),
+            "serial": serial,
+            "valid_from": _iso(valid_from),
+            "valid_to": _iso(valid_to),
+            "commands": sorted(c.name for c in HUB_COMMANDS),
+            "server_nonce": nonce.hex(),
+        }
+
     async def unbind_token(
         self, principal: Principal, order_id: UUID, serial: str
     ) -> dict[str, Any]:
@@ -359,9 +433,13 @@ class LockService:
             issuance = await self._issuance_for(upload)
             if issuance is None:
                 raise ev.LockEvidenceRejected("unknown_nonce")
-            if str(issuance["issued_to"]) != principal.user_id:
-                # Only the fitter who fetched the visit's credential (on any of their devices)
-                # may bring its evidence; anyone else gets the same answer as a made-up nonce.
+            hub = issuance["gateway_device"]
+            if str(issuance["issued_to"]) != principal.user_id or (
+                hub is not None and str(hub) != principal.device_id
+            ):
+                # Only the fitter who fetched the visit's credential (on any of their devices),
+                # or the hub gateway itself, may bring its evidence; anyone else gets the same
+                # answer as a made-up nonce.
                 raise ev.LockEvidenceRejected("unknown_nonce", "issued to someone else")
             if args.order_id is not None and str(args.order_id) != str(issuance["order_id"]):
                 raise ValidationFailed(
@@ -386,7 +464,11 @@ class LockService:
                 )
                 if not claimed:
                     raise ev.LockEvidenceRejected("nonce_reused", "claimed concurrently")
-            order = await self.orders.order_row(issuance["order_id"])
+            order = (
+                await self.orders.order_row(issuance["order_id"])
+                if issuance["order_id"] is not None
+                else None
+            )
             if order is not None:
                 await self.orders.record_event(
                     order,
@@ -402,7 +484,8 @@ class LockService:
                         },
                     },
                 )
-        return UUID(str(issuance["order_id"]))
+        # The mutation's outcome names the order, or for a hub's reading the lock.
+        return UUID(str(issuance["order_id"] or lock_id))
 
     async def _issuance_for(self, upload: ev.Upload) -> dict[str, Any] | None:
         if upload.kind == ev.UNPAIR_RECEIPT:
@@ -425,7 +508,7 @@ class LockService:
         issued = ev.IssuedNonce(
             nonce=bytes.fromhex(issuance["server_nonce"]),
             purpose=issuance["purpose"],
-            order_id=str(issuance["order_id"]),
+            order_id=str(issuance["order_id"] or ""),
             customer_id=str(issuance["customer_id"]) if issuance["customer_id"] else None,
             lock_serial=issuance["lock_serial"],
             issued_at=issuance["issued_at"].timestamp(),

@@ -64,8 +64,10 @@ class LockIssuance(Table):
     id = UUID(primary_key=True)
     purpose = Varchar(length=20, help_text="pairing_ticket | staff_credential | unbind_token")
     server_nonce = Varchar(length=32, unique=True, index=True, help_text="hex")
-    order_id = UUID(index=True)
+    order_id = UUID(null=True, default=None, index=True, help_text="None: a hub's reading")
     customer_id = UUID(null=True, default=None)
+    # A hub gateway's own credential (no order): only that device may bring its evidence.
+    gateway_device = UUID(null=True, default=None)
     lock_serial = Varchar(length=40, null=True, default=None)
     issued_to = ForeignKey(User, null=False)
     device = Varchar(length=100, default="", help_text="the device it was issued to")

@@ -270,6 +270,7 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/orders/{order_id}/unbind-token",
             # Locks a hub gateway serves: tests/integration/test_gateway_scope.py.
             "/api/devices/{device_id}/locks",
+            "/api/devices/{device_id}/locks/credential",
         }
     )
     app_paths = {

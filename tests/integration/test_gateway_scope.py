@@ -3,11 +3,26 @@ that device's sync scope (and only that device's), next to what its fitter holds
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from gateway.protocol.crypto import SigningKey
 from gateway.sync_client import SyncClient
+from tests.integration.lock_visit import push_one, trusting
+from tests.lock_helpers import SimulatedLock
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def factory() -> SigningKey:
+    return SigningKey(os.urandom(32))
+
+
+@pytest.fixture
+def settings(settings, factory):  # type: ignore[no-untyped-def]
+    return trusting(settings, factory)
 
 
 async def hub_of(client, actor, name: str = "hub-entrance") -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -68,3 +83,43 @@ async def test_only_the_own_companys_planner_sets_served_locks(client, world) ->
         path, json={"lock_ids": [world.ids["lock_b"]]}, headers=world["planner_1"].headers
     )
     assert invisible.status_code == 400 and invisible.json()["field"] == "lock_ids"
+
+
+async def test_a_hub_reads_the_locks_it_serves_with_its_own_credentials(
+    client, world, factory
+) -> None:
+    hub_id, hub_headers = await hub_of(client, world["fitter_1b"])
+    await client.put(
+        f"/api/devices/{hub_id}/locks",
+        json={"lock_ids": [world.ids["lock_a"]]},
+        headers=world["planner_1"].headers,
+    )
+    lock = SimulatedLock(factory, "LW-00A1")
+    path = f"/api/devices/{hub_id}/locks/credential"
+    body = {
+        "staff_public_key": "22" * 32,
+        "serial": lock.serial,
+        "lock_certificate": lock.core.certificate.hex(),
+    }
+    for name in ("fitter_1b", "planner_1", "admin"):  # not the hub device itself
+        refused = await client.post(path, json=body, headers=world[name].headers)
+        assert refused.status_code == 403, name
+    not_served = await client.post(path, json={**body, "serial": "LW-00B1"}, headers=hub_headers)
+    assert not_served.status_code == 400
+    granted = await client.post(path, json=body, headers=hub_headers)
+    assert granted.status_code == 201, granted.text
+    grant = granted.json()
+    assert grant["commands"] == ["READ_BATTERY", "READ_REPORT", "READ_STATUS"]
+    nonce = bytes.fromhex(grant["server_nonce"])
+    now = client.app.state["services"].clock.now().timestamp()
+    args = lock.upload_args(
+        "lock_report", lock.report(nonce, now, percent=55), server_nonce=nonce, ticket=None
+    )
+    # The hub's user on another device cannot bring the hub's reading.
+    phone = SyncClient(http=client, headers=world["fitter_1b"].headers, device="phone")
+    assert (await push_one(phone, dict(args)))["status"] == "rejected"
+    hub = SyncClient(http=client, headers=hub_headers, device="hub")
+    assert (await push_one(hub, args))["status"] == "applied"
+    await hub.pull()
+    held = hub.held("lock")[world.ids["lock_a"]]
+    assert held["verified_by_lock"] is True and held["battery_percent"] == 55
