@@ -161,23 +161,21 @@ function recordProblem(tx, entry, result) {
 }
 
 // One push answer: acknowledged mutations leave the outbox; a rejection becomes a problem the
-// person sees, and the optimistic rows it made are taken back. Returns the rejections.
+// person sees, and the optimistic rows it made are taken back. Returns how many left the outbox.
 export async function applyResults(results) {
-  const rejected = [];
+  let settled = 0;
   await write(['outbox', 'problem', 'contact_attempt', 'message'], async (tx) => {
     const outbox = tx.objectStore('outbox');
     for (const result of results) {
       const entry = await req(outbox.get(result.id));
       if (!entry) continue;
       outbox.delete(result.id);
-      if (result.status === 'rejected') {
-        recordProblem(tx, entry, result);
-        rejected.push(result);
-      }
+      settled += 1;
+      if (result.status === 'rejected') recordProblem(tx, entry, result);
     }
   });
-  if (results.length) notify();
-  return rejected;
+  if (settled) notify();
+  return settled;
 }
 
 // One pulled page in one transaction: upserts, removals (an order leaving our scope takes its

@@ -14,7 +14,7 @@ const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 5 * 60_000;
 // Without live pokes (stream down), look for changes this often while the app is visible.
 const POLL_MS = 60_000;
-// A sequence gap answered twice in a row means our numbering is broken: re-register.
+// A push that settles nothing twice in a row means our numbering is broken: re-register.
 const MAX_GAP_RETRIES = 2;
 export const BACKGROUND_SYNC_TAG = 'lockwork-outbox';
 
@@ -62,17 +62,20 @@ const wire = (m) => {
 };
 
 export async function push() {
-  let gaps = 0;
+  let stuck = 0;
   for (;;) {
     const batch = (await store.pending()).slice(0, PUSH_BATCH);
     if (!batch.length) return;
     const answer = await asClient((clientId) => postJson('/api/sync/push', versioned({ client_id: clientId, mutations: batch.map(wire) })));
-    await store.applyResults(answer.results);
-    if (answer.resend_from != null && !answer.results.length) {
-      // The server expects another number than our first pending one.
-      if (++gaps > MAX_GAP_RETRIES) { await register(); gaps = 0; continue; }
-      await store.renumber(answer.resend_from);
-    }
+    const settled = await store.applyResults(answer.results);
+    if (settled) { stuck = 0; continue; }
+    // Nothing left the outbox: the server counts differently from us (a sequence gap, or
+    // answers stored under our numbers for other mutations). Renumber from where it expects,
+    // then register afresh (mutation ids keep that exactly once), then give up until later.
+    stuck += 1;
+    if (stuck > MAX_GAP_RETRIES + 1) throw new Error('The server did not take the pending changes; retrying later.');
+    if (stuck > MAX_GAP_RETRIES) await register();
+    else if (answer.resend_from != null) await store.renumber(answer.resend_from);
   }
 }
 
