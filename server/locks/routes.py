@@ -17,8 +17,8 @@ from server.accounts import permissions as perm
 from server.accounts.permissions import Principal
 from server.customers.routes import visible_customer
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from server.locks.schemas import LockIn, LockOut
-from server.locks.tables import Lock
+from server.locks.schemas import LockIn, LockOut, LockReportOut
+from server.locks.tables import Lock, LockReport
 from server.scopes import has_visible_order, lock_scope
 from server.sync.changes import LOCK, changed, unit_of_work
 from server.web import Limit, Offset, Page, Services, found, provide_principal
@@ -98,6 +98,41 @@ class LockController(Controller):
     @get("/{lock_id:uuid}")
     async def get_lock(self, lock_id: UUID, principal: Principal) -> LockOut:
         return lock_out(await visible_lock(principal, lock_id))
+
+    @get("/{lock_id:uuid}/reports")
+    async def lock_reports(
+        self, lock_id: UUID, principal: Principal, limit: Limit = 50, offset: Offset = 0
+    ) -> Page:
+        """The lock's verified telemetry and evidence, newest first."""
+        await visible_lock(principal, lock_id)
+        condition = LockReport.lock == lock_id
+        rows = (
+            await LockReport.select()
+            .where(condition)
+            .order_by(LockReport.verified_at, ascending=False)
+            .limit(limit)
+            .offset(offset)
+            .output(load_json=True)
+        )
+        return Page(
+            total=await LockReport.count().where(condition),
+            limit=limit,
+            offset=offset,
+            items=[
+                LockReportOut(
+                    id=r["id"],
+                    lock_id=r["lock"],
+                    kind=r["kind"],
+                    counter=r["counter"],
+                    lock_time=r["lock_time"],
+                    values=r["values"] or {},
+                    order_id=r["order_id"],
+                    verified_at=r["verified_at"],
+                    received_via=r["received_via"],
+                )
+                for r in rows
+            ],
+        )
 
     @post("/")
     async def register_lock(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -30,3 +30,18 @@ class LockOut(msgspec.Struct, kw_only=True):
     customer_id: UUID | None
     installed_at: datetime | None
     verified_by_lock: bool = False
+
+
+class LockReportOut(msgspec.Struct, kw_only=True):
+    """One piece of lock-signed evidence, as verified (read-only: there is no way to write one
+    except the lock's own signature through lock_report.add)."""
+
+    id: UUID
+    lock_id: UUID
+    kind: str
+    counter: int | None
+    lock_time: datetime
+    values: dict[str, Any]
+    order_id: UUID | None
+    verified_at: datetime
+    received_via: str

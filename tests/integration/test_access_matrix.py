@@ -44,6 +44,7 @@ READ_ROUTES = {
     "/api/orders/{order_id}/messages": "order",
     "/api/customers/{customer_id}": "customer",
     "/api/locks/{lock_id}": "lock",
+    "/api/locks/{lock_id}/reports": "lock",
     "/api/organisations/{organisation_id}": "organisation",
 }
 LIST_ROUTES = {

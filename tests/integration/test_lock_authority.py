@@ -102,6 +102,14 @@ async def test_installation_pairs_reports_and_completes_without_override(
     shown = await client.get(f"/api/locks/{paired['id']}", headers=fitter.headers)
     assert shown.json()["verified_by_lock"] is True
     assert shown.json()["battery_percent"] == 93 and shown.json()["firmware"] == "2.1.0"
+    reports = await client.get(f"/api/locks/{paired['id']}/reports", headers=fitter.headers)
+    assert [r["kind"] for r in reports.json()["items"]] in (
+        ["lock_report", "pairing_receipt"],
+        ["pairing_receipt", "lock_report"],  # verified within the same (frozen) instant
+    )
+    reading = next(r for r in reports.json()["items"] if r["kind"] == "lock_report")
+    assert reading["values"]["battery_percent"] == 93 and reading["order_id"] == order_id
+    assert reading["received_via"] == "device:fitter_1-device"
     # The phone's copy (sync entity "lock") says the same.
     phone = gateway_of(client, fitter)
     await phone.pull()
