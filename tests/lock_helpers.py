@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 
+from gateway.protocol.client import CommandClient
+from gateway.protocol.codes import Command
 from gateway.protocol.credentials import issue_operator_certificate
 from gateway.protocol.crypto import SigningKey
-from gateway.protocol.lock_core import LockCore, manufacture
+from gateway.protocol.encoding import Frame
+from gateway.protocol.lock_core import Authorization, LockCore, manufacture
 from gateway.protocol.pairing import PairingClient
 from gateway.protocol.reports import ReportValues
 
@@ -55,6 +58,16 @@ class SimulatedLock:
         """A signed report (what READ_REPORT returns); its counter grows with every call."""
         millivolts = 2600 + 10 * percent
         return self.core.make_report(server_nonce, now, ReportValues(millivolts, percent, firmware))
+
+    def unpair(self, staff: SigningKey, credential: bytes, token: bytes, now: float) -> bytes:
+        """Run UNPAIR with a staff credential and unbind token; returns the signed receipt."""
+        client = CommandClient(staff, credential, lock_public_key=self.public_key)
+        nonce = self.core.handle(client.nonce_request(), now, os.urandom)
+        assert isinstance(nonce, Frame)
+        request, _pending = client.command(nonce, Command.UNPAIR, now, os.urandom, token)
+        auth = self.core.handle(request, now, os.urandom)
+        assert isinstance(auth, Authorization), auth
+        return self.core.complete(auth, now).payload
 
     def upload_args(
         self, kind: str, data: bytes, *, server_nonce: bytes | None = None, ticket: bytes | None

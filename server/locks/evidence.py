@@ -31,7 +31,7 @@ from gateway.protocol.credentials import (
     verify_factory_certificate,
 )
 from gateway.protocol.crypto import NONCE_BYTES, constant_time_equal
-from gateway.protocol.errors import ProtocolError, RejectedError
+from gateway.protocol.errors import CryptoError, ProtocolError, RejectedError
 from gateway.protocol.messages import Receipt
 from gateway.protocol.pairing import (
     PairingTicket,
@@ -275,6 +275,8 @@ def _check_lock_time(lock_time: float, nonce: IssuedNonce) -> None:
 
 
 def _rejected(exc: ProtocolError) -> LockEvidenceRejected:
+    if isinstance(exc, CryptoError):
+        return LockEvidenceRejected("bad_signature", str(exc))
     if isinstance(exc, RejectedError):
         return LockEvidenceRejected(_STATUS_REASONS.get(exc.status, "malformed"), str(exc))
     return LockEvidenceRejected("malformed", str(exc))

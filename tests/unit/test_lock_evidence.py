@@ -10,6 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.protocol.codes import Command
+from gateway.protocol.credentials import (
+    StaffCredential,
+    credential_hash,
+    issue_staff_credential,
+    issue_unbind_token,
+)
 from gateway.protocol.crypto import SigningKey
 from gateway.protocol.pairing import issue_pairing_ticket, ticket_hash
 from server.locks.evidence import (
@@ -17,6 +24,7 @@ from server.locks.evidence import (
     PAIRING_RECEIPT,
     PURPOSE_PAIRING_TICKET,
     PURPOSE_STAFF_CREDENTIAL,
+    UNPAIR_RECEIPT,
     IssuedNonce,
     KnownLock,
     LockEvidenceRejected,
@@ -24,6 +32,7 @@ from server.locks.evidence import (
     upload_nonce,
     verify_lock_report,
     verify_pairing,
+    verify_unpair,
 )
 from tests.lock_helpers import SimulatedLock, operator_certificate
 
@@ -231,3 +240,47 @@ def test_pairing_receipts_under_foreign_tickets_or_reused_nonces_are_refused() -
     second_ticket, second_issued = ticket_and_nonce()
     swapped = replace(upload, ticket=second_ticket)
     assert reason(lambda: pair_check(swapped, second_issued)) in {"unknown_nonce", "bad_signature"}
+
+
+def test_unpair_receipts_are_believed_only_from_the_key_on_record_once() -> None:
+    lock = SimulatedLock(AUTHORITY, "LW-A0001")
+    ticket, _issued = ticket_and_nonce()
+    lock.pair(ticket, NOW)
+    staff = SigningKey(os.urandom(32))
+    credential = issue_staff_credential(
+        SERVER,
+        StaffCredential(
+            credential_id=os.urandom(16),
+            lock_id=lock.lock_id,
+            staff_public_key=staff.public_key,
+            valid_from=int(NOW - 60),
+            valid_to=int(NOW + 3600),
+            allowed_commands=frozenset({Command.UNPAIR}),
+            epoch=0,
+        ),
+    )
+    token = issue_unbind_token(SERVER, lock.lock_id, lock.core.state.pairing_id, int(NOW), 600)
+    receipt = lock.unpair(staff, credential, token, NOW)
+    upload = Upload(UNPAIR_RECEIPT, lock.serial, lock.lock_id, receipt)
+    issued = nonce_for(lock, credential_hash=credential_hash(credential))
+    known = KnownLock(lock.serial, lock.public_key, command_counter=None)
+
+    def unpair(upload: Upload, known: KnownLock | None, issued: IssuedNonce | None):
+        return verify_unpair(upload, known=known, credential=issued, now=NOW)
+
+    evidence = unpair(upload, known, issued)
+    assert evidence.counter == 1 and evidence.public_key == lock.public_key
+    replayed = replace(known, command_counter=evidence.counter)
+    assert reason(lambda: unpair(upload, replayed, issued)) == "counter_replayed"
+    impostor = KnownLock(lock.serial, SigningKey(os.urandom(32)).public_key)
+    assert reason(lambda: unpair(upload, impostor, issued)) == "bad_signature"
+    assert reason(lambda: unpair(upload, None, issued)) == "wrong_lock"
+    other_credential = replace(issued, credential_hash=os.urandom(32))
+    assert reason(lambda: unpair(upload, known, other_credential)) == "wrong_lock"
+    assert reason(lambda: unpair(upload, known, None)) == "unknown_nonce"
+    tampered = bytearray(receipt)
+    tampered[-70] ^= 0x01
+    assert reason(lambda: unpair(replace(upload, data=bytes(tampered)), known, issued)) in {
+        "bad_signature",
+        "malformed",
+    }
