@@ -261,6 +261,7 @@ export default {
   'new.refused_close': 'Close without ordering',
   'new.details_title': 'Details for the fitter',
   'new.description': 'Other: what does not work?',
+  'new.description_other': 'Other information',
   'new.description_help.service': 'Describe as fully as you can what does not work with the lock: when it started, what happens, what you have tried.',
   'new.description_help.battery': 'For example: battery alarm on the phone since yesterday.',
   'new.description_help.installation': 'For example: which door, entrance lock, the property owner\'s consent.',

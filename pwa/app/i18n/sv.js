@@ -261,6 +261,7 @@ export default {
   'new.refused_close': 'Avsluta utan beställning',
   'new.details_title': 'Uppgifter till låsmontören',
   'new.description': 'Övrigt: vad fungerar inte?',
+  'new.description_other': 'Övrigt',
   'new.description_help.service': 'Beskriv så utförligt som möjligt vad som inte fungerar med låset: när det började, vad som händer, vad ni redan provat.',
   'new.description_help.battery': 'Till exempel batterilarm i telefonen sedan i går.',
   'new.description_help.installation': 'Till exempel vilken dörr, portlås, fastighetsägarens medgivande.',

@@ -182,7 +182,7 @@ class NewOrder extends Screen {
     const required = draft.kind === 'service';
     return html`<form class="stack step" data-form="details" data-testid="step-details" novalidate>
       <h2 tabindex="-1">${t('new.details_title')}</h2>
-      <label for="o-desc">${t('new.description')}${required ? html` <span class="muted">(${t('new.required')})</span>` : ''}</label>
+      <label for="o-desc">${this.descriptionLabel()}${required ? html` <span class="muted">(${t('new.required')})</span>` : ''}</label>
       <p id="o-desc-help" class="muted">${t(`new.description_help.${draft.kind}`)}</p>
       <textarea id="o-desc" name="description" rows="5" maxlength="4000" aria-describedby="o-desc-help o-desc-error" ${required ? 'required' : ''}>${draft.description}</textarea>
       <p class="error" id="o-desc-error" role="alert" data-testid="description-error">${this.fieldError('description')}</p>
@@ -207,6 +207,11 @@ class NewOrder extends Screen {
     </form>`;
   }
 
+  // "What does not work?" fits a fault; planned work gets a plain "Other".
+  descriptionLabel() {
+    return checklistRequired(draft.kind) ? t('new.description') : t('new.description_other');
+  }
+
   fieldError(field) {
     return draft.error?.step === 'details' && draft.error.field === field ? draft.error.text : '';
   }
@@ -224,7 +229,7 @@ class NewOrder extends Screen {
         rows.push([t(`checklist.${q.key}`), a ? pick(a) : '–', QUESTION + q.key]);
       }
     }
-    rows.push([t('new.description'), draft.description || '–', 'details'],
+    rows.push([this.descriptionLabel(), draft.description || '–', 'details'],
       [t('new.customer_best_times'), draft.customer_best_times || '–', 'details'],
       [t('new.feedback'), [draft.feedback_name, draft.feedback_phone, draft.feedback_email].filter(Boolean).join(', ') || '–', 'details'],
       [t('new.provider_best_times'), draft.provider_best_times || '–', 'details']);
@@ -232,8 +237,8 @@ class NewOrder extends Screen {
     return html`<section class="step" data-testid="step-summary">
       <h2 tabindex="-1">${t('new.summary_title')}</h2>
       <dl class="summary-list" data-testid="order-summary">${rows.map(([label, value, step]) => html`<div class="sum-item">
-        <dt>${label}</dt><dd class="prewrap">${value}</dd>
-        <button type="button" class="link" data-goto="${step}" aria-label="${t('new.change_x', { what: label })}">${t('new.change')}</button></div>`)}</dl>
+        <dt>${label}</dt><dd><span class="prewrap">${value}</span>
+        <button type="button" class="link" data-goto="${step}" aria-label="${t('new.change_x', { what: label })}">${t('new.change')}</button></dd></div>`)}</dl>
       ${isOnline ? '' : html`<p class="notice-inline warn" role="status" id="order-offline" data-testid="order-offline">${t('new.offline')}</p>`}
       <div class="error" role="alert" data-testid="order-error">${serverError ? html`<p>${serverError.text}</p>
         ${serverError.goto ? html`<button type="button" class="secondary" data-goto="${serverError.goto}">${t('new.fix')}</button>` : ''}` : ''}</div>
