@@ -60,9 +60,20 @@ class LockPanel extends HTMLElement {
     try {
       this.gateway = await new GatewayClient(this.config.url, this.config.token).status();
     } catch (error) {
+      if (error.code === 'gateway_not_paired') {
+        // The gateway forgot this app (its tokens were reset): pair again, saying why.
+        await this.forgetToken(error);
+        return;
+      }
       this.gatewayError = error;
     }
     await this.render();
+  }
+
+  async forgetToken(reason = null) {
+    await store.setMeta(META_KEY, { url: this.config?.url || DEFAULT_GATEWAY_URL, token: null });
+    this.pairError = reason ? errorText(reason) : '';
+    await this.checkGateway();
   }
 
   // The order, its lock (or the lock with the serial being worked on) from the synced data.
@@ -215,10 +226,7 @@ class LockPanel extends HTMLElement {
     form?.addEventListener('submit', (e) => { e.preventDefault(); this.pairGateway(e.target); });
     form?.addEventListener('input', (e) => { if (e.target.name in this.pairValues) this.pairValues[e.target.name] = e.target.value; });
     this.querySelector('[data-gw="retry"]')?.addEventListener('click', () => this.checkGateway());
-    this.querySelector('[data-gw="forget"]')?.addEventListener('click', async () => {
-      await store.setMeta(META_KEY, { url: this.config?.url || DEFAULT_GATEWAY_URL, token: null });
-      this.checkGateway();
-    });
+    this.querySelector('[data-gw="forget"]')?.addEventListener('click', () => this.forgetToken());
     const serial = this.querySelector('[name="serial"]');
     serial?.addEventListener('input', () => { this.run.serial = serial.value.trim().toUpperCase(); });
     for (const b of this.querySelectorAll('[data-op]')) b.addEventListener('click', () => this.operate(b.dataset.op));
@@ -296,8 +304,7 @@ class LockPanel extends HTMLElement {
       run.starting = false;
       announce(errorText(error));
       if (error.code === 'gateway_not_paired') {
-        await store.setMeta(META_KEY, { url: this.config.url, token: null });
-        await view()?.checkGateway();
+        await view()?.forgetToken(error);
         return;
       }
       if (error.code === 'gateway_unreachable' && view()) {
