@@ -104,13 +104,16 @@ class OrderDetail extends Screen {
   callForm(o, d) {
     const plan = this.plan;
     const phones = [[d.customer?.name || o.customer_name, d.customer?.phone, 'customer'],
-      ...(d.customer?.contacts || []).map((c) => [c.name, c.phone, c.relation === 'relative' ? 'relative' : 'other'])]
+      ...(d.customer?.contacts || []).map((c) => [c.name, c.phone, c.relation === 'relative' ? 'relative' : 'other']),
+      [o.feedback_name || t('whom.provider'), o.feedback_phone, 'provider']]
       .filter(([, phone]) => phone);
     return html`<form class="call stack" data-form="call" aria-labelledby="call-h">
       <h3 id="call-h">${t('call.title')}</h3>
       ${plan.needed ? html`<p class="next-call" data-testid="next-call">${t('call.next', { time: fmtDateTime(plan.at), window: t(`window.${plan.window}`) })}
         ${plan.missed_days.length ? html`<br><span class="warn">${t('call.missed', { n: plan.missed_days.length })}</span>` : ''}</p>` : ''}
-      <div class="row wrap">${phones.map(([name, phone]) => html`<a class="button secondary" href="${telLink(phone)}">${t('call.dial', { name })}</a>`)}</div>
+      <div class="row wrap">${phones.map(([name, phone, whom]) => html`<a class="button secondary" href="${telLink(phone)}"
+        data-dial data-whom="${whom}" data-name="${name}" data-phone="${phone}">${t('call.dial', { name })}</a>`)}</div>
+      <input type="hidden" name="contact_name"><input type="hidden" name="phone">
       <label for="call-whom">${t('call.whom')}</label>
       <select id="call-whom" name="to_whom">${WHOM.map((w) => html`<option value="${w}">${t(`whom.${w}`)}</option>`)}</select>
       <label for="call-note">${t('call.note')}</label>
@@ -210,6 +213,16 @@ class OrderDetail extends Screen {
     const o = this.data?.order;
     if (!o) return;
     root.querySelector('[data-form="call"]')?.addEventListener('submit', (e) => this.logCall(e));
+    // Dialling someone from here fills in whom the call was to, so the outcome is one tap.
+    for (const a of root.querySelectorAll('[data-dial]')) {
+      a.addEventListener('click', () => {
+        const form = a.closest('form');
+        Object.assign(form.to_whom, { value: a.dataset.whom });
+        form.contact_name.value = a.dataset.name;
+        form.phone.value = a.dataset.phone;
+        form.closest('[data-region]')?.setAttribute('data-dirty', '');
+      });
+    }
     root.querySelector('[data-form="book"]')?.addEventListener('submit', (e) => this.book(e));
     root.querySelector('[data-form="complete"]')?.addEventListener('submit', (e) => this.complete(e));
     root.querySelector('[data-form="message"]')?.addEventListener('submit', (e) => this.message(e));
@@ -233,7 +246,9 @@ class OrderDetail extends Screen {
     const at = new Date(Date.now() + offset - CLOCK_MARGIN_MS).toISOString();
     await this.act('contact_attempt.add', {
       order_id: this.orderId, to_whom: form.to_whom.value, outcome, note: form.note.value.trim(), at,
+      contact_name: form.contact_name.value.slice(0, 200), phone: form.phone.value.replace(/[^0-9+()\- ]/g, '').slice(0, 40),
     }, t('call.saved', { outcome: t(`outcome.${outcome}`) }));
+    form.closest('[data-region]')?.removeAttribute('data-dirty');
   }
 
   async book(e) {
