@@ -217,7 +217,7 @@ class OrderDetail extends Screen {
     for (const a of root.querySelectorAll('[data-dial]')) {
       a.addEventListener('click', () => {
         const form = a.closest('form');
-        Object.assign(form.to_whom, { value: a.dataset.whom });
+        form.to_whom.value = a.dataset.whom;
         form.contact_name.value = a.dataset.name;
         form.phone.value = a.dataset.phone;
         form.closest('[data-region]')?.setAttribute('data-dirty', '');
