@@ -1,7 +1,7 @@
 // Always visible: online or offline, unsynced changes, last sync, first-sync progress; and the
 // notices under it: rejected changes with the server's reason and what to do, and a waiting update.
 import { t, fmtTime, fmtDateTime, getLang } from './i18n.js';
-import { html, esc } from './ui.js';
+import { html, esc, announce } from './ui.js';
 import * as store from './store.js';
 import { state, status, syncNow } from './sync.js';
 import { activateUpdate } from './updates.js';
@@ -16,6 +16,9 @@ class SyncStatus extends HTMLElement {
 
   render() {
     const online = state.online && navigator.onLine;
+    // Say it when the last unsynced change has reached the server (the bar itself is silent).
+    if (this.shownPending > 0 && state.pending === 0 && !state.error) announce(t('sync.all_sent'));
+    this.shownPending = state.pending;
     const last = state.lastSync
       ? t('sync.last', { time: new Date(state.lastSync).toDateString() === new Date().toDateString() ? fmtTime(state.lastSync) : fmtDateTime(state.lastSync) })
       : t('sync.never');

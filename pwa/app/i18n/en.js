@@ -18,6 +18,7 @@ export default {
   'sync.never': 'Not synced yet',
   'sync.now': 'Sync now',
   'sync.first': 'Fetching your orders: {n} of {total}',
+  'sync.all_sent': 'All changes are synced.',
   'sync.failed': 'Sync failed. The app will try again.',
 
   'problem.title': 'Change not saved: {what} {order}',

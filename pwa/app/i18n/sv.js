@@ -18,6 +18,7 @@ export default {
   'sync.never': 'Ej synkad än',
   'sync.now': 'Synka nu',
   'sync.first': 'Hämtar dina ärenden: {n} av {total}',
+  'sync.all_sent': 'Alla ändringar är synkade.',
   'sync.failed': 'Synken misslyckades. Appen försöker igen.',
 
   'problem.title': 'Ändringen sparades inte: {what} {order}',
