@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Response, get
@@ -40,7 +41,7 @@ from server.notify.transports import SmtpTransport, WebPushTransport
 from server.notify.worker import NotificationWorker, PeriodicJob
 from server.orders import escalation, reminders
 from server.orders.routes import OrderController
-from server.pwa_routes import create_pwa_router
+from server.pwa_routes import PwaFiles, create_pwa_router
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
 from server.sync import live
@@ -178,7 +179,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             ActivityController,
             PushController,
             AdminOutboxController,
-            create_pwa_router(),  # last: its fallback serves the app for other paths
+            # last: its fallback serves the app for other paths
+            create_pwa_router(PwaFiles(Path(settings.pwa_dir)) if settings.pwa_dir else None),
         ],
         dependencies={"services": Provide(provide_services)},
         before_request=refuse_nul_characters,

@@ -52,6 +52,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # vouches for this server's signing key. Each value is hex, or the path of a file of hex.
     lock_factory_authorities: str = ""
     lock_operator_certificate: str = ""
+    # The PWA's folder; empty: pwa/ next to the server package. A test serves a copy it can
+    # change, to publish a new version of the app while a phone is offline.
+    pwa_dir: str = ""
 
     @property
     def resolved_database_url(self) -> str:
