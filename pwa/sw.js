@@ -94,8 +94,10 @@ self.addEventListener('notificationclick', (event) => {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     const open = windows.find((w) => new URL(w.url).origin === location.origin);
     if (!open) return self.clients.openWindow(url);
-    await open.focus();
     if (open.url !== new URL(url, location.origin).href) open.postMessage({ type: 'open', url });
+    // Focusing needs the tap's user activation; without it (the click handled late) the open
+    // window still shows the order.
+    await open.focus().catch(() => {});
     return open;
   })());
 });
