@@ -2,6 +2,7 @@
 
     python -m bench.sync_vs_pouchdb --orders 10000 --json var/bench/result.json
     python -m bench.sync_vs_pouchdb --quick --orders 200 --repeats 1 --skip-scale
+    python -m bench.sync_vs_pouchdb --only S6,S8 --ours-only    # iterate on a few scenarios
 
 The two servers run one after the other, never at once (two cores). Each figure is the median
 of ``--repeats`` runs after one warm-up run. Figures only: nothing here asserts a timing.
@@ -387,33 +388,42 @@ async def ours_crowd(url: str, world: data.World, args: argparse.Namespace) -> d
 def run_ours(database: Path, world: data.World, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     planner, fitter_a = world.tokens[world.planner], world.tokens[world.fitters[0]]
+    want = args.only
     with (
         tempfile.TemporaryDirectory(prefix="lockwork-bench-") as tmp,
         our_server(database, Path(tmp)) as (url, process),
     ):
         live_db = Path(tmp) / "lockwork.sqlite3"
-        log("ours: S1 initial sync (separate process)")
-        runs = [pull_process(url, planner) for _ in range(args.repeats + 1)][1:]
-        out["S1"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
-        out["S1"]["by_entity"] = runs[-1]["by_entity"]
-        out["S9"] = pull_process(url, planner, measure_bytes=True)["bytes"]
-        log("ours: S2 one fitter's scope")
-        runs = [pull_process(url, fitter_a) for _ in range(args.repeats + 1)][1:]
-        out["S2"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
-        out["S2"]["by_entity"] = runs[-1]["by_entity"]
-        log("ours: S3/S4 pulls at the head")
-        out["S3S4"] = asyncio.run(ours_reads(url, world, args))
-        log("ours: S5 pokes")
-        out["S5"] = ours_pokes(url, world, args)
-        log("ours: S6 push with duplicates")
-        out["S6"] = [
-            asyncio.run(ours_push(url, world, live_db, args, f"{i}-{uuid.uuid4().hex[:6]}"))
-            for i in range(args.repeats + 1)
-        ][1:]
-        log("ours: S7 reassignment")
-        out["S7"] = asyncio.run(ours_reassign(url, world, args))
-        log(f"ours: S8 {args.clients} clients for {args.crowd_seconds:.0f} s")
-        out["S8"] = asyncio.run(ours_crowd(url, world, args))
+        if "S1" in want:
+            log("ours: S1 initial sync (separate process)")
+            runs = [pull_process(url, planner) for _ in range(args.repeats + 1)][1:]
+            out["S1"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
+            out["S1"]["by_entity"] = runs[-1]["by_entity"]
+        if "S9" in want:
+            out["S9"] = pull_process(url, planner, measure_bytes=True)["bytes"]
+        if "S2" in want:
+            log("ours: S2 one fitter's scope")
+            runs = [pull_process(url, fitter_a) for _ in range(args.repeats + 1)][1:]
+            out["S2"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
+            out["S2"]["by_entity"] = runs[-1]["by_entity"]
+        if want & {"S3", "S4"}:
+            log("ours: S3/S4 pulls at the head")
+            out["S3S4"] = asyncio.run(ours_reads(url, world, args))
+        if "S5" in want:
+            log("ours: S5 pokes")
+            out["S5"] = ours_pokes(url, world, args)
+        if "S6" in want:
+            log("ours: S6 push with duplicates")
+            out["S6"] = [
+                asyncio.run(ours_push(url, world, live_db, args, f"{i}-{uuid.uuid4().hex[:6]}"))
+                for i in range(args.repeats + 1)
+            ][1:]
+        if "S7" in want:
+            log("ours: S7 reassignment")
+            out["S7"] = asyncio.run(ours_reassign(url, world, args))
+        if "S8" in want:
+            log(f"ours: S8 {args.clients} clients for {args.crowd_seconds:.0f} s")
+            out["S8"] = asyncio.run(ours_crowd(url, world, args))
         out["rss_mb"] = peak_rss_mb(process.pid)
     return out
 
@@ -517,33 +527,41 @@ def run_pouchdb(docs: Path, world: data.World, args: argparse.Namespace) -> dict
             wait_http(f"http://127.0.0.1:{port}/", process, "pouchdb-server")
             log("pouchdb: loading the documents")
             out["load"] = peer("load", tmp, url=url, docs=str(docs))
-            log("pouchdb: S1 replication")
-            runs = [peer("s1", tmp, url=url) for _ in range(args.repeats + 1)][1:]
-            out["S1"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
-            out["S9"] = peer("s1", tmp, url=url, measure_bytes=True)["bytes"]
-            log("pouchdb: S2 filtered replication")
-            runs = [
-                peer("s2", tmp, url=url, fitter=world.fitters[0]) for _ in range(args.repeats + 1)
-            ][1:]
-            out["S2"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
-            log("pouchdb: S3/S4")
-            out["S3S4"] = peer("s3s4", tmp, url=url, changes=args.changes, repeats=args.repeats)
-            log("pouchdb: S5 live changes")
-            out["S5"] = peer("s5", tmp, url=url, warmup=args.warmup_samples, samples=args.samples)[
-                "latencies"
-            ]
-            log("pouchdb: S6 push with duplicates")
-            out["S6"] = [
-                peer(
-                    "s6",
-                    tmp,
-                    url=url,
-                    mutations=args.mutations,
-                    duplicate_share=args.duplicate_share,
-                    orders=world.orders_of[world.fitters[0]],
-                )
-                for _ in range(args.repeats + 1)
-            ][1:]
+            want = args.only
+            if "S1" in want:
+                log("pouchdb: S1 replication")
+                runs = [peer("s1", tmp, url=url) for _ in range(args.repeats + 1)][1:]
+                out["S1"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
+            if "S9" in want:
+                out["S9"] = peer("s1", tmp, url=url, measure_bytes=True)["bytes"]
+            if "S2" in want:
+                log("pouchdb: S2 filtered replication")
+                runs = [
+                    peer("s2", tmp, url=url, fitter=world.fitters[0])
+                    for _ in range(args.repeats + 1)
+                ][1:]
+                out["S2"] = {"seconds": [r["seconds"] for r in runs], "held": runs[-1]["held"]}
+            if want & {"S3", "S4"}:
+                log("pouchdb: S3/S4")
+                out["S3S4"] = peer("s3s4", tmp, url=url, changes=args.changes, repeats=args.repeats)
+            if "S5" in want:
+                log("pouchdb: S5 live changes")
+                out["S5"] = peer(
+                    "s5", tmp, url=url, warmup=args.warmup_samples, samples=args.samples
+                )["latencies"]
+            if "S6" in want:
+                log("pouchdb: S6 push with duplicates")
+                out["S6"] = [
+                    peer(
+                        "s6",
+                        tmp,
+                        url=url,
+                        mutations=args.mutations,
+                        duplicate_share=args.duplicate_share,
+                        orders=world.orders_of[world.fitters[0]],
+                    )
+                    for _ in range(args.repeats + 1)
+                ][1:]
             out["rss_mb"] = peak_rss_mb(process.pid)
         finally:
             stop(process)
@@ -577,91 +595,113 @@ def assemble(
             **extra,
         }
 
-    s = {}
-    s["S1"] = pair(
-        median(ours["S1"]["seconds"]),
-        median(t["S1"]["seconds"]) if t else None,
-        "s",
-        held={"ours": ours["S1"]["held"], "pouchdb": t["S1"]["held"] if t else None},
-        ours_entities=ours["S1"]["by_entity"],
-        runs={"ours": ours["S1"]["seconds"], "pouchdb": t["S1"]["seconds"] if t else None},
-    )
-    s["S2"] = pair(
-        median(ours["S2"]["seconds"]),
-        median(t["S2"]["seconds"]) if t else None,
-        "s",
-        held={"ours": ours["S2"]["held"], "pouchdb": t["S2"]["held"] if t else None},
-        ours_entities=ours["S2"]["by_entity"],
-    )
-    s["S3"] = pair(
-        median(ours["S3S4"]["after"]),
-        median(t["S3S4"]["after"]) if t else None,
-        "s",
-        changes=args.changes,
-        pulled={"ours": ours["S3S4"]["pulled"], "pouchdb": t["S3S4"]["pulled"] if t else None},
-    )
-    s["S4"] = pair(median(ours["S3S4"]["empty"]), median(t["S3S4"]["empty"]) if t else None, "s")
-    s["S5"] = pair(
-        percentile(ours["S5"], 0.5),
-        percentile(t["S5"], 0.5) if t else None,
-        "s",
-        p95={
-            "ours": percentile(ours["S5"], 0.95),
-            "pouchdb": percentile(t["S5"], 0.95) if t else None,
-        },
-        samples=args.samples,
-        how="ours: SSE poke after an HTTP write (contact attempt); pouchdb: live changes feed "
-        "after a PUT",
-    )
-    s["S6"] = pair(
-        median([r["seconds"] for r in ours["S6"]]),
-        median([r["seconds"] for r in t["S6"]]) if t else None,
-        "s",
-        mutations=args.mutations,
-        sent=ours["S6"][-1]["sent"],
-        doubles=sum(r["doubles"] for r in ours["S6"]),
-        lost=sum(r["lost"] for r in ours["S6"]),
-        statuses=ours["S6"][-1]["statuses"],
-        pouchdb_doubles=sum(r["doubles"] for r in t["S6"]) if t else None,
-    )
-    s["S7"] = {
-        "ours": ours["S7"]["removed_share"],
-        "pouchdb": None,
-        "ratio": None,
-        "unit": "share removed from A after one pull",
-        **ours["S7"],
-        "note": "PouchDB filtered replication never removes a document that stops matching "
-        "the filter (won't-fix upstream), so A keeps all of them: not measured.",
-    }
-    s["S8"] = {
-        "ours": ours["S8"]["p95"],
-        "pouchdb": None,
-        "ratio": None,
-        "unit": "s (p95 pull latency)",
-        **ours["S8"],
-    }
-    s["S9"] = pair(
-        ours["S9"]["gzip"],
-        t["S9"]["gzip"] if t else None,
-        "bytes (gzip of the S1 response bodies)",
-        raw={"ours": ours["S9"]["raw"], "pouchdb": t["S9"]["raw"] if t else None},
-        responses={
-            "ours": ours["S9"]["responses"],
-            "pouchdb": t["S9"]["responses"] if t else None,
-        },
-        server_compresses={
-            "ours": bool(ours["S9"]["encodings"]),
-            "pouchdb": t["S9"]["encodings"] if t else None,
-        },
-        note="Our server sends no Content-Encoding (no compression_config on the Litestar "
-        "app): the gzip figure is what the bodies would weigh if it did. Bodies only, headers "
-        "not counted, gzip level 6 per response on both sides.",
-    )
-    s["S9_rss"] = pair(
-        ours["rss_mb"],
-        t.get("rss_mb"),
-        "MB (server peak RSS, VmHWM)",
-    )
+    s: dict[str, Any] = {}
+    if "S1" in ours:
+        s["S1"] = pair(
+            median(ours["S1"]["seconds"]),
+            median(t["S1"]["seconds"]) if "S1" in t else None,
+            "s",
+            held={"ours": ours["S1"]["held"], "pouchdb": t["S1"]["held"] if "S1" in t else None},
+            ours_entities=ours["S1"]["by_entity"],
+            runs={
+                "ours": ours["S1"]["seconds"],
+                "pouchdb": t["S1"]["seconds"] if "S1" in t else None,
+            },
+        )
+    if "S2" in ours:
+        s["S2"] = pair(
+            median(ours["S2"]["seconds"]),
+            median(t["S2"]["seconds"]) if "S2" in t else None,
+            "s",
+            held={"ours": ours["S2"]["held"], "pouchdb": t["S2"]["held"] if "S2" in t else None},
+            ours_entities=ours["S2"]["by_entity"],
+        )
+    if "S3S4" in ours:
+        s["S3"] = pair(
+            median(ours["S3S4"]["after"]),
+            median(t["S3S4"]["after"]) if "S3S4" in t else None,
+            "s",
+            changes=args.changes,
+            pulled={
+                "ours": ours["S3S4"]["pulled"],
+                "pouchdb": t["S3S4"]["pulled"] if "S3S4" in t else None,
+            },
+        )
+    if "S3S4" in ours:
+        s["S4"] = pair(
+            median(ours["S3S4"]["empty"]), median(t["S3S4"]["empty"]) if "S3S4" in t else None, "s"
+        )
+    if "S5" in ours:
+        s["S5"] = pair(
+            percentile(ours["S5"], 0.5),
+            percentile(t["S5"], 0.5) if "S5" in t else None,
+            "s",
+            p95={
+                "ours": percentile(ours["S5"], 0.95),
+                "pouchdb": percentile(t["S5"], 0.95) if "S5" in t else None,
+            },
+            samples=args.samples,
+            how="ours: SSE poke after an HTTP write (contact attempt); pouchdb: live changes feed "
+            "after a PUT",
+        )
+    if "S6" in ours:
+        s["S6"] = pair(
+            median([r["seconds"] for r in ours["S6"]]),
+            median([r["seconds"] for r in t["S6"]]) if "S6" in t else None,
+            "s",
+            mutations=args.mutations,
+            sent=ours["S6"][-1]["sent"],
+            doubles=sum(r["doubles"] for r in ours["S6"]),
+            lost=sum(r["lost"] for r in ours["S6"]),
+            statuses=ours["S6"][-1]["statuses"],
+            pouchdb_doubles=sum(r["doubles"] for r in t["S6"]) if "S6" in t else None,
+        )
+    if "S7" in ours:
+        s["S7"] = {
+            "ours": ours["S7"]["removed_share"],
+            "pouchdb": None,
+            "ratio": None,
+            "unit": "share removed from A after one pull",
+            **ours["S7"],
+            "note": "PouchDB filtered replication never removes a document that stops matching "
+            "the filter (won't-fix upstream), so A keeps all of them: not measured.",
+        }
+    if "S8" in ours:
+        s["S8"] = {
+            "ours": ours["S8"]["p95"],
+            "pouchdb": None,
+            "ratio": None,
+            "unit": "s (p95 pull latency)",
+            **ours["S8"],
+        }
+    if "S9" in ours:
+        s["S9"] = pair(
+            ours["S9"]["gzip"],
+            t["S9"]["gzip"] if "S9" in t else None,
+            "bytes (gzip of the S1 response bodies)",
+            raw={"ours": ours["S9"]["raw"], "pouchdb": t["S9"]["raw"] if "S9" in t else None},
+            responses={
+                "ours": ours["S9"]["responses"],
+                "pouchdb": t["S9"]["responses"] if "S9" in t else None,
+            },
+            server_compresses={
+                "ours": bool(ours["S9"]["encodings"]),
+                "pouchdb": t["S9"]["encodings"] if "S9" in t else None,
+            },
+            wire={
+                "ours": ours["S9"].get("wire"),
+                "pouchdb": t["S9"].get("wire") if "S9" in t else None,
+            },
+            note="Bodies only, headers not counted; each response's decoded body gzipped at "
+            "level 6 on both sides (what a gzip-level-6 server sends). 'wire' is what our "
+            "client really received (compressed when the server compresses).",
+        )
+    if "rss_mb" in ours:
+        s["S9_rss"] = pair(
+            ours["rss_mb"],
+            t.get("rss_mb"),
+            "MB (server peak RSS, VmHWM)",
+        )
     s["S3_scale"] = scale or {
         "ours": None,
         "pouchdb": None,
@@ -740,7 +780,22 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-scale", action="store_true", help="no S3 at 100k vs 10k")
     parser.add_argument("--ours-only", action="store_true", help="no PouchDB (no npm)")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated databases")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios to run alone, e.g. S6,S8 (default: all of them)",
+    )
     args = parser.parse_args(argv)
+    by_name = {name.lower(): name for name in SCENARIOS}
+    asked = [name.strip().lower() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in asked if name not in by_name]
+    if unknown:
+        parser.error(
+            f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}"
+        )
+    args.only = {by_name[name] for name in asked} or set(SCENARIOS)
+    if "S3_scale" not in args.only:
+        args.skip_scale = True
     args.changes = 100
     args.reassign = 100
     args.clients = 50
@@ -757,7 +812,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"generating {args.orders} orders (cached in {args.cache})")
     database, docs, world = data.build(args.cache, args.orders, verify=args.quick)
     ours = run_ours(database, world, args)
-    theirs = None if args.ours_only else run_pouchdb(docs, world, args)
+    compared = args.only & {"S1", "S2", "S3", "S4", "S5", "S6", "S9"}
+    theirs = None if args.ours_only or not compared else run_pouchdb(docs, world, args)
     scale = None if args.skip_scale else run_scale(args)
     result = assemble(args.orders, ours, theirs, scale, args)
     print(table(result))
