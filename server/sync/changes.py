@@ -47,6 +47,8 @@ class ChangeSet:
     # Looked up once per flush: _expand and flush both need an order's tokens and entries.
     token_cache: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     existing_cache: dict[tuple[str, str], dict[str, bool]] = field(default_factory=dict)
+    # An order's customer and lock, from the same look-up (the expansion needs them).
+    order_links: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     # Run inside the transaction after the change numbers are known (e.g. to store them).
     after_flush: list[Callable[[ChangeSet], Awaitable[None]]] = field(default_factory=list)
 
@@ -54,6 +56,26 @@ class ChangeSet:
         self.touched[entity].add(str(entity_id))
         if tokens is not None:
             self.fixed_tokens[(entity, str(entity_id))] = tokens
+
+    def mark(self) -> ChangeMark:
+        """What has been noted so far, to go back to when a savepoint is rolled back."""
+        return ChangeMark(
+            touched={entity: set(ids) for entity, ids in self.touched.items()},
+            fixed_tokens=dict(self.fixed_tokens),
+            after_flush=len(self.after_flush),
+        )
+
+    def restore(self, mark: ChangeMark) -> None:
+        self.touched = {entity: set(ids) for entity, ids in mark.touched.items()}
+        self.fixed_tokens = dict(mark.fixed_tokens)
+        del self.after_flush[mark.after_flush :]
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    touched: dict[str, set[str]]
+    fixed_tokens: dict[tuple[str, str], frozenset[str]]
+    after_flush: int
 
 
 _current: ContextVar[ChangeSet | None] = ContextVar("lockwork_change_set", default=None)
@@ -88,6 +110,14 @@ async def unit_of_work(engine: Any) -> AsyncIterator[ChangeSet]:
         _current.reset(token)
     if change_set.last_change_number is not None:
         live.FEED.publish(change_set.last_change_number)
+
+
+async def savepoint(engine: Any) -> Any:
+    """A savepoint in the running transaction (``rollback_to()`` / ``release()``)."""
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("A savepoint needs a running unit of work.")
+    return await transaction.savepoint()
 
 
 async def _existing(entity: str, entity_id: str, change_set: ChangeSet) -> dict[str, bool]:
@@ -164,16 +194,77 @@ async def _derive_tokens(entity: str, entity_id: str, change_set: ChangeSet) -> 
     raise ValueError(f"Unknown synced entity {entity!r}")
 
 
+# Bounds the ids in one ``IN (...)`` look-up, well under both engines' parameter limits.
+LOOKUP_CHUNK = 500
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[start : start + LOOKUP_CHUNK] for start in range(0, len(ids), LOOKUP_CHUNK)]
+
+
+async def _prefetch(change_set: ChangeSet) -> None:
+    """Look up the touched orders, order children and log entries a few queries at a time.
+
+    A batch of pushed mutations touches hundreds of rows; one query per row and look-up was
+    most of a push's time. Rows not handled here (customers, locks) are looked up one by one.
+    """
+    tokens, existing = change_set.token_cache, change_set.existing_cache
+    orders_of: dict[str, str] = {}  # child id -> its order
+    for entity, table in ORDER_CHILDREN.items():
+        ids = [
+            i
+            for i in change_set.touched[entity]
+            if (entity, i) not in tokens and (entity, i) not in change_set.fixed_tokens
+        ]
+        for chunk in _chunks(ids):
+            for row in await table.select(table.id, table.order).where(table.id.is_in(chunk)):
+                orders_of[str(row["id"])] = str(row["order"])
+    wanted = {
+        i
+        for i in change_set.touched[ORDER]
+        if (ORDER, i) not in tokens and (ORDER, i) not in change_set.fixed_tokens
+    } | set(orders_of.values())
+    order_tokens: dict[str, frozenset[str]] = {}
+    for chunk in _chunks(sorted(wanted)):
+        rows = await WorkOrder.select(
+            WorkOrder.id,
+            WorkOrder.customer,
+            WorkOrder.lock,
+            WorkOrder.ordering_organisation,
+            WorkOrder.performing_organisation,
+            WorkOrder.assigned_fitter,
+        ).where(WorkOrder.id.is_in(chunk))
+        for r in rows:
+            order_tokens[str(r["id"])] = scopes.order_tokens(
+                r["ordering_organisation"], r["performing_organisation"], r["assigned_fitter"]
+            )
+            change_set.order_links[str(r["id"])] = (r["customer"], r["lock"])
+    for order_id in change_set.touched[ORDER]:
+        if order_id in wanted:
+            tokens[(ORDER, order_id)] = order_tokens.get(order_id, frozenset())
+    for entity in ORDER_CHILDREN:
+        for child_id in change_set.touched[entity]:
+            if (entity, child_id) in tokens or (entity, child_id) in change_set.fixed_tokens:
+                continue
+            parent = orders_of.get(child_id)
+            tokens[(entity, child_id)] = (
+                order_tokens.get(parent, frozenset()) if parent else frozenset()
+            )
+    for entity in ENTITIES:
+        ids = [i for i in change_set.touched[entity] if (entity, i) not in existing]
+        for entity_id in ids:
+            existing[(entity, entity_id)] = {}
+        for chunk in _chunks(ids):
+            rows = await SyncChange.select(
+                SyncChange.entity_id, SyncChange.scope, SyncChange.removed
+            ).where((SyncChange.entity == entity) & SyncChange.entity_id.is_in(chunk))
+            for row in rows:
+                existing[(entity, str(row["entity_id"]))][row["scope"]] = row["removed"]
+
+
 async def _expand(change_set: ChangeSet) -> None:
     """A changed order can change who may see its children, its customer and its lock."""
     for order_id in list(change_set.touched[ORDER]):
-        row = (
-            await WorkOrder.select(WorkOrder.customer, WorkOrder.lock)
-            .where(WorkOrder.id == order_id)
-            .first()
-        )
-        if row is None:
-            continue
         before = {
             scope
             for scope, removed in (await _existing(ORDER, order_id, change_set)).items()
@@ -182,16 +273,28 @@ async def _expand(change_set: ChangeSet) -> None:
         after = await _tokens_of(ORDER, order_id, change_set)
         if before == after:
             continue
-        change_set.add(CUSTOMER, row["customer"])
-        if row["lock"] is not None:
-            change_set.add(LOCK, row["lock"])
+        if order_id not in change_set.order_links:
+            row = (
+                await WorkOrder.select(WorkOrder.customer, WorkOrder.lock)
+                .where(WorkOrder.id == order_id)
+                .first()
+            )
+            if row is None:
+                continue
+            change_set.order_links[order_id] = (row["customer"], row["lock"])
+        customer, lock = change_set.order_links[order_id]
+        change_set.add(CUSTOMER, customer)
+        if lock is not None:
+            change_set.add(LOCK, lock)
         for entity, table in ORDER_CHILDREN.items():
             for child in await table.select(table.id).where(table.order == order_id):
                 change_set.add(entity, child["id"])
 
 
 async def flush(change_set: ChangeSet) -> None:
+    await _prefetch(change_set)
     await _expand(change_set)
+    await _prefetch(change_set)  # what the expansion added
     planned: list[tuple[str, str, str, bool]] = []  # (scope, entity, id, removed)
     for entity in ENTITIES:
         for entity_id in sorted(change_set.touched[entity]):

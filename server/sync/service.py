@@ -249,34 +249,83 @@ class SyncService:
 
     # -- push -------------------------------------------------------------------------------
     async def push(self, principal: Principal, client_id: UUID, batch: list[MutationIn]) -> PushOut:
-        client = await self._client(principal, client_id)
-        last_seq = int(client["last_seq"])
-        results: list[MutationResult] = []
-        for mutation in batch:
-            if mutation.seq <= last_seq:
-                results.append(await self._stored(client_id, mutation))
-                continue
-            if mutation.seq != last_seq + 1:
-                return PushOut(results=results, last_seq=last_seq, resend_from=last_seq + 1)
-            result = await self._apply_once(principal, client_id, mutation)
-            if result is None:  # another request took this sequence number meanwhile
-                result = await self._stored(client_id, mutation)
-            results.append(result)
-            last_seq = mutation.seq
-        return PushOut(results=results, last_seq=last_seq)
+        """Apply a batch in one transaction, each mutation under its own savepoint.
 
-    async def _stored(self, client_id: UUID, mutation: MutationIn) -> MutationResult:
-        row = (
-            await SyncMutation.select()
-            .where(SyncMutation.key == f"{client_id}:{mutation.seq}")
-            .first()
+        One commit per batch instead of one per mutation (each commit is an fsync on SQLite):
+        a refused mutation rolls back only its savepoint, and its refusal is stored in the same
+        transaction. The outcomes, the sequence claims and the change-log numbers all commit
+        together, so a crash loses the whole unacknowledged batch and the client resends it.
+        """
+        outcomes: list[dict[str, Any] | SyncMutation] = []
+        applied: list[SyncMutation] = []
+        resend_from: int | None = None
+        async with log.unit_of_work(self.s.engine) as change_set:
+            # Read inside the write transaction: on SQLite it holds the write lock, so the
+            # sequence is current; on PostgreSQL ``_advance`` re-checks it under a row lock.
+            client = await self._client(principal, client_id)
+            last_seq = int(client["last_seq"])
+            stored = await self._stored_outcomes(
+                client_id, [m.seq for m in batch if m.seq <= last_seq]
+            )
+            earlier = await self._earlier_outcomes([m.id for m in batch if m.seq > last_seq])
+            for mutation in batch:
+                if mutation.seq <= last_seq:
+                    outcomes.append(self._stored(stored, mutation.seq))
+                    continue
+                if mutation.seq != last_seq + 1:
+                    resend_from = last_seq + 1
+                    break
+                outcome = await self._apply_once(
+                    principal, client_id, mutation, earlier.get(mutation.id), change_set
+                )
+                if outcome is None:  # another request took this sequence number meanwhile
+                    again = await self._stored_outcomes(client_id, [mutation.seq])
+                    outcomes.append(self._stored(again, mutation.seq))
+                else:
+                    outcomes.append(outcome)
+                    if isinstance(outcome, SyncMutation) and outcome.status != "rejected":
+                        applied.append(outcome)
+                last_seq = mutation.seq
+            if applied:
+
+                async def store_number(done: log.ChangeSet) -> None:
+                    for record in applied:
+                        record.change_number = done.last_change_number
+                    await SyncMutation.update(
+                        {SyncMutation.change_number: done.last_change_number}
+                    ).where(SyncMutation.id.is_in([record.id for record in applied]))
+
+                change_set.after_flush.append(store_number)
+        results = [
+            MutationResult(**_result(o.to_dict() if isinstance(o, SyncMutation) else o))
+            for o in outcomes
+        ]
+        return PushOut(results=results, last_seq=last_seq, resend_from=resend_from)
+
+    async def _stored_outcomes(self, client_id: UUID, seqs: list[int]) -> dict[int, dict[str, Any]]:
+        if not seqs:
+            return {}
+        rows = await SyncMutation.select().where(
+            SyncMutation.key.is_in([f"{client_id}:{seq}" for seq in seqs])
         )
+        return {int(row["seq"]): row for row in rows}
+
+    @staticmethod
+    def _stored(stored: dict[int, dict[str, Any]], seq: int) -> dict[str, Any]:
+        row = stored.get(seq)
         if row is None:
             raise Conflict(
-                f"Sequence {mutation.seq} was acknowledged before but its outcome is not stored.",
+                f"Sequence {seq} was acknowledged before but its outcome is not stored.",
                 code="sequence_lost",
             )
-        return MutationResult(**_result(row))
+        return row
+
+    async def _earlier_outcomes(self, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+        """Outcomes already stored under these mutation ids (re-sent under a new registration)."""
+        if not ids:
+            return {}
+        rows = await SyncMutation.select().where(SyncMutation.id.is_in(ids))
+        return {UUID(str(row["id"])): row for row in rows}
 
     async def _advance(self, client_id: UUID, seq: int) -> bool:
         """Claim the next sequence number; the row lock orders a client's pushes."""
@@ -291,8 +340,21 @@ class SyncService:
         return bool(rows)
 
     async def _apply_once(
-        self, principal: Principal, client_id: UUID, mutation: MutationIn
-    ) -> MutationResult | None:
+        self,
+        principal: Principal,
+        client_id: UUID,
+        mutation: MutationIn,
+        earlier: dict[str, Any] | None,
+        change_set: log.ChangeSet,
+    ) -> dict[str, Any] | SyncMutation | None:
+        """One mutation inside the batch's transaction; None if its sequence was taken."""
+        if not await self._advance(client_id, mutation.seq):
+            return None
+        if earlier is not None:
+            # Re-sent under a new registration after its answer was lost: the mutation's own
+            # id keeps it exactly once. Answered under this push's sequence number: the client
+            # matches answers to its outbox by it.
+            return {**earlier, "seq": mutation.seq}
         record = SyncMutation(
             id=mutation.id,
             key=f"{client_id}:{mutation.seq}",
@@ -303,60 +365,39 @@ class SyncService:
             args=mutation.args,
             at=self.s.clock.now(),
         )
+        mark = change_set.mark()
+        savepoint = await log.savepoint(self.s.engine)
         try:
-            async with log.unit_of_work(self.s.engine) as change_set:
-                if not await self._advance(client_id, mutation.seq):
-                    return None
-                earlier = await SyncMutation.select().where(SyncMutation.id == mutation.id).first()
-                if earlier is not None:
-                    # Re-sent under a new registration after its answer was lost: the
-                    # mutation's own id keeps it exactly once. Answered under this push's
-                    # sequence number: the client matches answers to its outbox by it.
-                    return MutationResult(**{**_result(earlier), "seq": mutation.seq})
-                args = mutations.decode(mutation.name, mutation.args)
-                before = await mutations.order_version(args.order_id)
-                record.entity_id = await mutations.apply(
-                    self.orders, principal, mutation.name, args
-                )
-                overrode = (
-                    mutation.base_version is not None
-                    and before is not None
-                    and before > mutation.base_version
-                )
-                record.status = "overridden" if overrode else "applied"
-                await record.save()
-
-                async def store_number(done: log.ChangeSet) -> None:
-                    record.change_number = done.last_change_number
-                    await SyncMutation.update(
-                        {SyncMutation.change_number: done.last_change_number}
-                    ).where(SyncMutation.id == record.id)
-
-                change_set.after_flush.append(store_number)
-            return MutationResult(**_result(record.to_dict()))
+            args = mutations.decode(mutation.name, mutation.args)
+            before = await mutations.order_version(args.order_id)
+            record.entity_id = await mutations.apply(self.orders, principal, mutation.name, args)
         except LockworkError as refusal:
-            return await self._reject(principal, client_id, mutation, record, refusal)
+            # Undo this mutation's writes (the sequence claim above stays) and what it noted
+            # for the change log; then store the refusal in the same transaction.
+            await savepoint.rollback_to()
+            change_set.restore(mark)
+            self._refuse(record, mutation, refusal)
+            await record.save()
+            log.changed(log.MUTATION, record.id, frozenset({scopes.user(principal.user_id)}))
+            return record
+        await savepoint.release()
+        overrode = (
+            mutation.base_version is not None
+            and before is not None
+            and before > mutation.base_version
+        )
+        record.status = "overridden" if overrode else "applied"
+        await record.save()
+        return record
 
-    async def _reject(
-        self,
-        principal: Principal,
-        client_id: UUID,
-        mutation: MutationIn,
-        record: SyncMutation,
-        refusal: LockworkError,
-    ) -> MutationResult | None:
+    @staticmethod
+    def _refuse(record: SyncMutation, mutation: MutationIn, refusal: LockworkError) -> None:
         """A refusal is durable and comes back on pull; the queue moves on past it."""
         record.status = "rejected"
         record.code = refusal.code
         record.message = refusal.message
         record.message_sv = getattr(refusal, "message_sv", "") or ""
         record.entity_id = _uuid_or_none(mutation.args.get("order_id"))
-        async with log.unit_of_work(self.s.engine):
-            if not await self._advance(client_id, mutation.seq):
-                return None
-            await record.save()
-            log.changed(log.MUTATION, record.id, frozenset({scopes.user(principal.user_id)}))
-        return MutationResult(**_result(record.to_dict()))
 
 
 def _result(row: dict[str, Any]) -> dict[str, Any]:
