@@ -17,7 +17,6 @@ import pytest
 from server.calendar.working_days import WorkingDayCalendar
 from server.clock import LOCAL_ZONE
 from server.orders import contact_plan
-from tests.browser.pwa_helpers import chromium, demo_server
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +33,13 @@ ANCHORS = [
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with demo_server(tmp_path_factory.mktemp("pwa-mirrors"), demo=False) as url, chromium() as b:
-        tab = b.new_page()
-        tab.goto(url + "/login")
-        tab.get_by_role("heading", name="Logga in").wait_for()
-        yield tab
+def page(sqlite_server: Any, browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(sqlite_server.url + "/login")
+    tab.get_by_role("heading", name="Logga in").wait_for()
+    yield tab
+    context.close()
 
 
 def _case(rng: random.Random) -> dict[str, Any]:

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pwa_helpers import chromium, demo_server
-
 pytestmark = pytest.mark.browser
 
 ORDER = "6f1c2f5e-0000-4000-8000-000000000001"
@@ -18,20 +16,14 @@ CUSTOMER = "6f1c2f5e-0000-4000-8000-0000000000c1"
 EVENT = "6f1c2f5e-0000-4000-8000-0000000000e1"
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("pwa-store"), demo=False) as url:
-        yield url
-
-
 @pytest.fixture
-def page(app_url: str) -> Iterator[Any]:
-    with chromium() as browser:
-        context = browser.new_context()  # a fresh IndexedDB per test
-        tab = context.new_page()
-        tab.goto(app_url + "/login")
-        tab.get_by_role("heading", name="Logga in").wait_for()
-        yield tab
+def page(sqlite_server: Any, browser: Any) -> Iterator[Any]:
+    context = browser.new_context()  # a fresh IndexedDB per test
+    tab = context.new_page()
+    tab.goto(sqlite_server.url + "/login")
+    tab.get_by_role("heading", name="Logga in").wait_for()
+    yield tab
+    context.close()
 
 
 # One order in 'contacting' pulled from the server, and small helpers for the test bodies.
