@@ -29,7 +29,7 @@ from server.demo_stack import (
     start_server,
     start_simulator,
 )
-from tests.browser.pwa_helpers import chromium
+from tests.browser.harness import check_screen, new_phone
 from tests.live_server import free_port, run_cli, server_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.ble, pytest.mark.slow]
@@ -117,74 +117,70 @@ def finished(page: Any, kind: str) -> Any:
 
 
 def test_lock_panel_pairs_with_the_gateway_and_drives_the_lock(
-    stack: dict[str, Any], tmp_path: Path
+    stack: dict[str, Any], browser: Any
 ) -> None:
     server_url, sim_dir = stack["server_url"], stack["sim_dir"]
     order_id, lock_id, cookies = installation_order(server_url)
-    with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740}, service_workers="allow"
-        )
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{server_url}/orders/{order_id}")
-        page.get_by_label("Användarnamn").fill(FITTER)
-        page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
-        panel = page.get_by_test_id("lock-panel")
-        expect(panel).to_be_visible(timeout=20_000)
-        panel.scroll_into_view_if_needed()
-        page.screenshot(path=str(tmp_path / "panel-pair-gateway.png"))
+    phone = new_phone(browser)
+    page, errors = phone.page, phone.errors
+    page.goto(f"{server_url}/orders/{order_id}")
+    page.get_by_label("Användarnamn").fill(FITTER)
+    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    panel = page.get_by_test_id("lock-panel")
+    expect(panel).to_be_visible(timeout=20_000)
+    panel.scroll_into_view_if_needed()
+    check_screen(page, "lock-panel-pair-gateway", full_page=False)
 
-        # Pair the app with the gateway: a wrong code is refused, the printed one works.
-        page.get_by_label("Gatewayens adress").fill(stack["gateway_url"])
-        wrong = "000000" if stack["code"] != "000000" else "111111"
-        page.get_by_label("Kod från gatewayen (6 siffror)").fill(wrong)
-        page.get_by_role("button", name="Koppla ihop med gatewayen").click()
-        expect(page.get_by_test_id("gateway-error")).to_contain_text("Fel eller gammal kod")
-        page.get_by_label("Kod från gatewayen (6 siffror)").fill(stack["code"])
-        page.get_by_role("button", name="Koppla ihop med gatewayen").click()
-        expect(page.get_by_test_id("gateway-status")).to_contain_text("svarar")
+    # Pair the app with the gateway: a wrong code is refused, the printed one works.
+    page.get_by_label("Gatewayens adress").fill(stack["gateway_url"])
+    wrong = "000000" if stack["code"] != "000000" else "111111"
+    page.get_by_label("Kod från gatewayen (6 siffror)").fill(wrong)
+    page.get_by_role("button", name="Koppla ihop med gatewayen").click()
+    expect(page.get_by_test_id("gateway-error")).to_contain_text("Fel eller gammal kod")
+    page.get_by_label("Kod från gatewayen (6 siffror)").fill(stack["code"])
+    page.get_by_role("button", name="Koppla ihop med gatewayen").click()
+    expect(page.get_by_test_id("gateway-status")).to_contain_text("svarar")
 
-        # Wake: the gateway asks for a touch; the fitter touches the lock.
-        page.get_by_role("button", name="Väck").click()
-        expect(page.get_by_test_id("lock-op-progress")).to_contain_text("Tryck på låset")
-        page.screenshot(path=str(tmp_path / "panel-waking.png"))
-        sim(sim_dir, "touch", SERIAL)
-        assert finished(page, "Väck").get_attribute("data-state") == "succeeded"
-        expect(page.get_by_test_id("lock-op-result")).to_contain_text("är vaket")
+    # Wake: the gateway asks for a touch; the fitter touches the lock.
+    page.get_by_role("button", name="Väck").click()
+    expect(page.get_by_test_id("lock-op-progress")).to_contain_text("Tryck på låset")
+    check_screen(page, "lock-panel-waking", full_page=False)
+    sim(sim_dir, "touch", SERIAL)
+    assert finished(page, "Väck").get_attribute("data-state") == "succeeded"
+    expect(page.get_by_test_id("lock-op-result")).to_contain_text("är vaket")
 
-        # Pair the factory-new lock to the order's customer with the server's ticket.
-        sim(sim_dir, "pair-button", SERIAL)
-        page.get_by_role("button", name="Parkoppla").click()
-        assert finished(page, "Parkoppla").get_attribute("data-state") == "succeeded", (
-            page.get_by_test_id("lock-op").inner_text()
-        )
-        expect(page.get_by_test_id("lock-verified")).to_be_visible(timeout=VERIFIED_TIMEOUT_MS)
+    # Pair the factory-new lock to the order's customer with the server's ticket.
+    sim(sim_dir, "pair-button", SERIAL)
+    page.get_by_role("button", name="Parkoppla").click()
+    assert finished(page, "Parkoppla").get_attribute("data-state") == "succeeded", (
+        page.get_by_test_id("lock-op").inner_text()
+    )
+    expect(page.get_by_test_id("lock-verified")).to_be_visible(timeout=VERIFIED_TIMEOUT_MS)
 
-        # Read the battery: a report signed by the lock, verified by the server.
-        sim(sim_dir, "touch", SERIAL)
-        page.get_by_role("button", name="Läs batteri").click()
-        assert finished(page, "Läs batteri").get_attribute("data-state") == "succeeded", (
-            page.get_by_test_id("lock-op").inner_text()
-        )
-        expect(page.get_by_test_id("lock-op-result")).to_contain_text("Batteri:")
-        expect(page.get_by_test_id("lock-verified")).to_contain_text(
-            "Verifierad av låset", timeout=VERIFIED_TIMEOUT_MS
-        )
-        page.get_by_test_id("lock-op").screenshot(path=str(tmp_path / "panel-battery.png"))
-        lock = httpx.get(f"{server_url}/api/locks/{lock_id}", cookies=cookies).json()
-        assert lock["verified_by_lock"] is True and lock["battery_verified_at"] is not None
-        assert lock["customer_id"] is not None
+    # Read the battery: a report signed by the lock, verified by the server.
+    sim(sim_dir, "touch", SERIAL)
+    page.get_by_role("button", name="Läs batteri").click()
+    assert finished(page, "Läs batteri").get_attribute("data-state") == "succeeded", (
+        page.get_by_test_id("lock-op").inner_text()
+    )
+    expect(page.get_by_test_id("lock-op-result")).to_contain_text("Batteri:")
+    expect(page.get_by_test_id("lock-verified")).to_contain_text(
+        "Verifierad av låset", timeout=VERIFIED_TIMEOUT_MS
+    )
+    page.get_by_test_id("lock-panel").scroll_into_view_if_needed()
+    check_screen(page, "lock-panel-battery-verified", full_page=False)
+    lock = httpx.get(f"{server_url}/api/locks/{lock_id}", cookies=cookies).json()
+    assert lock["verified_by_lock"] is True and lock["battery_verified_at"] is not None
+    assert lock["customer_id"] is not None
 
-        # No gateway: it is said plainly, and the buttons wait.
-        stack["gateway"].stop()
-        page.get_by_role("button", name="Försök igen").click()
-        expect(page.get_by_test_id("gateway-unreachable")).to_contain_text(
-            "Ingen gateway svarar", timeout=10_000
-        )
-        expect(page.get_by_role("button", name="Läs batteri")).to_be_disabled()
-        page.get_by_test_id("lock-panel").screenshot(path=str(tmp_path / "panel-no-gateway.png"))
-        assert errors == []
-        context.close()
+    # No gateway: it is said plainly, and the buttons wait.
+    stack["gateway"].stop()
+    page.get_by_role("button", name="Försök igen").click()
+    expect(page.get_by_test_id("gateway-unreachable")).to_contain_text(
+        "Ingen gateway svarar", timeout=10_000
+    )
+    expect(page.get_by_role("button", name="Läs batteri")).to_be_disabled()
+    check_screen(page, "lock-panel-no-gateway", full_page=False)
+    assert errors == []
+    phone.close()

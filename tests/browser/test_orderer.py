@@ -6,7 +6,8 @@
   is then on the orderer's screens.
 - An answer that points at the lock case explains why no order is placed; nothing reaches the
   server. A refusal that only the server knows (an open order for the lock already) is shown.
-- Offline, the summary says an order needs the server and does not send.
+- Offline, the summary says an order needs the server and does not send; the orders and
+  locks are still there to read, after a reload too.
 - Push opt-in stores this device's subscription on the server; turning it off removes it. The
   browser's push service is the one outside service faked here (headless Chromium has none):
   PushManager answers with a subscription made in Python, whose keys the server checks.
@@ -18,11 +19,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from server.orders.checklist import (
@@ -32,16 +30,20 @@ from server.orders.checklist import (
     validate_checklist,
 )
 from server.orders.lifecycle import OrderKind
-from tests.browser.pwa_helpers import chromium, demo_server
+from tests.browser.conftest import LiveServer
+from tests.browser.harness import (
+    ORDERER,
+    SYNC_TIMEOUT_MS,
+    ServerApi,
+    check_screen,
+    login,
+    new_phone,
+)
 from tests.integration.push_keys import new_subscription_keys
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
-DEMO_PASSWORD = "lockwork-demo"  # the documented demo password
-ORDERER = "nord1"
-# A sync round after login pulls the organisation's orders, customers and locks.
-SYNC_TIMEOUT_MS = 20_000
 GOOD_ANSWERS = {
     "door_handled_like_metal_key": "yes",
     "battery_checked": "not_needed",
@@ -52,47 +54,22 @@ GOOD_ANSWERS = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("pwa-orderer")) as url:
-        yield url
+def server(sqlite_server: LiveServer) -> str:
+    return sqlite_server.url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
+def all_orders(api: ServerApi) -> list[dict[str, Any]]:
+    return list(api.get("/api/orders/", limit=200)["items"])
 
 
-class Api:
-    """The orderer's own view of the server, to check what the browser did."""
-
-    def __init__(self, server: str, username: str = ORDERER) -> None:
-        self.server = server
-        login = httpx.post(
-            server + "/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
-        )
-        assert login.status_code == 200, login.text
-        self.cookies = login.cookies
-        self.headers = {"X-CSRF-Token": login.json()["csrf_token"]}
-
-    def get(self, path: str, **params: Any) -> Any:
-        answer = httpx.get(self.server + path, params=params, cookies=self.cookies)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        return httpx.post(self.server + path, json=body, cookies=self.cookies, headers=self.headers)
-
-    def all_orders(self) -> list[dict[str, Any]]:
-        return list(self.get("/api/orders/", limit=200)["items"])
-
-
-def customer_with_one_lock(api: Api, *, free_of: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def customer_with_one_lock(
+    api: ServerApi, *, free_of: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """A customer of the orderer's with exactly one installed lock and no open `free_of` order."""
     locks = api.get("/api/locks/", limit=200, state="installed")["items"]
     busy = {
         o["lock_id"]
-        for o in api.all_orders()
+        for o in all_orders(api)
         if o["kind"] == free_of and o["status"] not in ("done", "cancelled")
     }
     per_customer: dict[str, list[dict[str, Any]]] = {}
@@ -104,19 +81,11 @@ def customer_with_one_lock(api: Api, *, free_of: str) -> tuple[dict[str, Any], d
     raise AssertionError("the demo data has no customer with one free lock")
 
 
-def login(browser: Any, server: str, **context: Any) -> tuple[Any, Any, list[str]]:
-    ctx = browser.new_context(
-        viewport={"width": 360, "height": 740}, service_workers="allow", **context
-    )
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(server + "/login")
-    page.get_by_label("Användarnamn").fill(ORDERER)
-    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    expect(page.get_by_test_id("last-sync")).to_contain_text("Synkad", timeout=SYNC_TIMEOUT_MS)
-    return ctx, page, errors
+def orderer_phone(browser: Any, server: str) -> tuple[Any, Any, list[str]]:
+    """Home-care staff's phone, logged in and synced: (context, page, page errors)."""
+    phone = new_phone(browser)
+    login(phone, server, ORDERER)
+    return phone.context, phone.page, phone.errors
 
 
 def start_order(page: Any, kind: str, customer: dict[str, Any]) -> None:
@@ -194,19 +163,19 @@ def test_checklist_mirror_refuses_exactly_what_the_server_refuses(
 # -- the guided form --------------------------------------------------------------------------
 
 
-def test_guided_form_places_the_order_and_shows_it(
-    server: str, browser: Any, tmp_path: Path
-) -> None:
-    api = Api(server)
+def test_guided_form_places_the_order_and_shows_it(server: str, browser: Any) -> None:
+    api = ServerApi(server, ORDERER)
     customer, lock = customer_with_one_lock(api, free_of="service")
-    before = {o["id"] for o in api.all_orders()}
-    ctx, page, errors = login(browser, server)
+    before = {o["id"] for o in all_orders(api)}
+    ctx, page, errors = orderer_phone(browser, server)
     # Home-care staff start on their organisation's orders.
     expect(page.get_by_role("heading", name="Ärenden")).to_be_visible()
     expect(page.get_by_test_id("order-row").first).to_be_visible()
-    page.screenshot(path=str(tmp_path / "orderer-orders.png"))
+    check_screen(page, "orderer-orders")
 
     start_order(page, "service", customer)
+    expect(page.get_by_role("heading", name=CHECKLIST[0].text_sv)).to_be_visible()
+    check_screen(page, "orderer-new-question")
     answer(page, GOOD_ANSWERS)
     expect(page.get_by_role("heading", name="Uppgifter till låsmontören")).to_be_visible()
     # The description is asked for before moving on (seed 000: as fully as possible).
@@ -221,16 +190,16 @@ def test_guided_form_places_the_order_and_shows_it(
     expect(summary).to_contain_text(customer["name"])
     expect(summary).to_contain_text(lock["serial"])
     expect(summary).to_contain_text(description)
-    page.screenshot(path=str(tmp_path / "order-summary.png"), full_page=True)
+    check_screen(page, "orderer-order-summary")
     page.get_by_test_id("send-order").click()
 
     expect(page.get_by_test_id("order-placed")).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     reference = page.get_by_test_id("order-reference").inner_text()
     expect(page.get_by_test_id("order-status")).to_have_text("Beställd")
-    page.screenshot(path=str(tmp_path / "order-placed.png"), full_page=True)
+    check_screen(page, "orderer-order-placed")
 
     # Exactly one new order, on the server, with what was answered.
-    created = [o for o in api.all_orders() if o["id"] not in before]
+    created = [o for o in all_orders(api) if o["id"] not in before]
     assert len(created) == 1
     order = created[0]
     assert (order["reference"], order["kind"], order["status"]) == (reference, "service", "ordered")
@@ -250,13 +219,11 @@ def test_guided_form_places_the_order_and_shows_it(
     ctx.close()
 
 
-def test_lock_case_answer_places_no_order_and_says_why(
-    server: str, browser: Any, tmp_path: Path
-) -> None:
-    api = Api(server)
+def test_lock_case_answer_places_no_order_and_says_why(server: str, browser: Any) -> None:
+    api = ServerApi(server, ORDERER)
     customer, _lock = customer_with_one_lock(api, free_of="service")
-    before = len(api.all_orders())
-    ctx, page, errors = login(browser, server)
+    before = len(all_orders(api))
+    ctx, page, errors = orderer_phone(browser, server)
     start_order(page, "service", customer)
     answer(page, {**GOOD_ANSWERS, "fault_location": "lock_case"})
 
@@ -268,7 +235,7 @@ def test_lock_case_answer_places_no_order_and_says_why(
     assert refusal.get_attribute("data-code") == "lock_case_customer_responsibility"
     # No way on to the summary from here, only back to the answer or out.
     expect(page.get_by_test_id("send-order")).to_have_count(0)
-    page.screenshot(path=str(tmp_path / "lock-case-refusal.png"))
+    check_screen(page, "orderer-lock-case-refusal")
 
     # In English the same explanation, in English.
     page.goto(server + "/orders/new?lang=en")
@@ -281,7 +248,7 @@ def test_lock_case_answer_places_no_order_and_says_why(
     expect(page.get_by_test_id("refusal-reason")).to_have_text(lock_case.explanation_en)
     page.get_by_test_id("refusal-done").click()
 
-    assert len(api.all_orders()) == before
+    assert len(all_orders(api)) == before
     assert errors == []
     ctx.close()
 
@@ -289,15 +256,16 @@ def test_lock_case_answer_places_no_order_and_says_why(
 def test_battery_answer_turns_a_service_order_into_a_battery_change(
     server: str, browser: Any
 ) -> None:
-    api = Api(server)
+    api = ServerApi(server, ORDERER)
     customer, lock = customer_with_one_lock(api, free_of="battery")
-    ctx, page, errors = login(browser, server)
+    ctx, page, errors = orderer_phone(browser, server)
     start_order(page, "service", customer)
     page.get_by_test_id("answer-door_handled_like_metal_key-yes").click()
     page.get_by_test_id("answer-battery_checked-needs_replacement").click()
     expect(page.get_by_test_id("checklist-refusal")).to_have_attribute(
         "data-code", "battery_order_needed"
     )
+    check_screen(page, "orderer-battery-refusal")
     page.get_by_test_id("switch-to-battery").click()
     expect(page.get_by_test_id("order-kind")).to_have_text("Batteribyte")
     # The battery change goes on with the remaining questions; "not woken" does not stop it.
@@ -324,31 +292,39 @@ def test_battery_answer_turns_a_service_order_into_a_battery_change(
     ctx.close()
 
 
-def test_offline_the_order_waits_for_the_server(server: str, browser: Any, tmp_path: Path) -> None:
-    api = Api(server)
+def test_offline_the_order_waits_for_the_server(server: str, browser: Any) -> None:
+    api = ServerApi(server, ORDERER)
     customer, _lock = customer_with_one_lock(api, free_of="inspection")
-    before = len(api.all_orders())
-    ctx, page, errors = login(browser, server)
+    before = len(all_orders(api))
+    ctx, page, errors = orderer_phone(browser, server)
     start_order(page, "inspection", customer)
     page.get_by_test_id("step-next").click()
     ctx.set_offline(True)
     expect(page.get_by_test_id("order-offline")).to_contain_text("Du är offline")
     expect(page.get_by_test_id("send-order")).to_be_disabled()
-    page.screenshot(path=str(tmp_path / "order-offline.png"), full_page=True)
-    assert len(api.all_orders()) == before
+    check_screen(page, "orderer-order-offline")
+    assert len(all_orders(api)) == before
     ctx.set_offline(False)
     expect(page.get_by_test_id("send-order")).to_be_enabled(timeout=SYNC_TIMEOUT_MS)
     expect(page.get_by_test_id("order-offline")).to_have_count(0)
+
+    # Reading needs no server: offline, a reload opens the app from the service worker's
+    # cache with the organisation's orders and locks from IndexedDB.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    ctx.set_offline(True)
+    page.goto(server + "/locks")
+    expect(page.get_by_test_id("lock-row").first).to_be_visible()
+    page.get_by_test_id("nav-my-orders").click()
+    expect(page.get_by_test_id("order-row").first).to_be_visible()
+    ctx.set_offline(False)
     assert errors == []
     ctx.close()
 
 
-def test_locks_screen_shows_battery_last_seen_and_verification(
-    server: str, browser: Any, tmp_path: Path
-) -> None:
-    api = Api(server)
+def test_locks_screen_shows_battery_last_seen_and_verification(server: str, browser: Any) -> None:
+    api = ServerApi(server, ORDERER)
     locks = api.get("/api/locks/", limit=200, state="installed")["items"]
-    ctx, page, errors = login(browser, server)
+    ctx, page, errors = orderer_phone(browser, server)
     page.get_by_test_id("nav-locks").click()
     expect(page.get_by_role("heading", name="Kundernas lås")).to_be_visible()
     rows = page.get_by_test_id("lock-row")
@@ -362,7 +338,7 @@ def test_locks_screen_shows_battery_last_seen_and_verification(
     expect(first.get_by_test_id("lock-battery")).to_contain_text(f"{weakest['battery_percent']} %")
     verified = first.get_by_test_id("verified-by-lock")
     expect(verified if weakest["verified_by_lock"] else first.get_by_test_id("not-verified"))
-    page.screenshot(path=str(tmp_path / "locks.png"))
+    check_screen(page, "orderer-locks")
     assert errors == []
     ctx.close()
 
@@ -387,17 +363,15 @@ FAKE_PUSH_SERVICE = """(sub) => {
 }"""
 
 
-def test_push_opt_in_stores_the_subscription_on_the_server(
-    server: str, browser: Any, tmp_path: Path
-) -> None:
+def test_push_opt_in_stores_the_subscription_on_the_server(server: str, browser: Any) -> None:
     keys = new_subscription_keys()
     endpoint = "http://127.0.0.1:9/push/orderer-test-device"  # a loopback push service
     subscription = {"endpoint": endpoint, "keys": {"p256dh": keys.p256dh, "auth": keys.auth}}
-    ctx, page, errors = login(browser, server)
+    ctx, page, errors = orderer_phone(browser, server)
     ctx.grant_permissions(["notifications"], origin=server)
     page.add_init_script(f"({FAKE_PUSH_SERVICE})({json.dumps(subscription)})")
     page.reload()
-    api = Api(server)
+    api = ServerApi(server, ORDERER)
     assert api.get("/api/push/subscriptions") == []
 
     page.get_by_test_id("nav-more").click()
@@ -406,7 +380,7 @@ def test_push_opt_in_stores_the_subscription_on_the_server(
     page.get_by_role("button", name="Slå på aviseringar").click()
     expect(page.get_by_test_id("push-message")).to_have_text("Aviseringar är på.")
     expect(optin).to_have_attribute("data-state", "on")
-    page.screenshot(path=str(tmp_path / "push-on.png"))
+    check_screen(page, "orderer-push-on")
     [stored] = api.get("/api/push/subscriptions")
     assert stored["push_service"] == "http://127.0.0.1:9"
 
@@ -418,7 +392,7 @@ def test_push_opt_in_stores_the_subscription_on_the_server(
 
 
 def test_service_worker_shows_the_servers_push_payload(server: str, browser: Any) -> None:
-    ctx, page, errors = login(browser, server)
+    ctx, page, errors = orderer_phone(browser, server)
     ctx.grant_permissions(["notifications"], origin=server)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     cdp = ctx.new_cdp_session(page)
