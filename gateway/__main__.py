@@ -51,6 +51,7 @@ RADIO_ENV: Final = "LOCKWORK_GATEWAY_RADIO"
 SERVER_ENV: Final = "LOCKWORK_GATEWAY_SERVER_URL"
 DEVICE_TOKEN_ENV: Final = "LOCKWORK_GATEWAY_DEVICE_TOKEN"  # noqa: S105 (a variable name)
 DEV_AUTHORITY_ENV: Final = "LOCKWORK_GATEWAY_DEV_AUTHORITY"
+DEVICE_ID_ENV: Final = "LOCKWORK_GATEWAY_DEVICE_ID"
 DATA_DIR_ENV: Final = "LOCKWORK_GATEWAY_DATA_DIR"
 AUTHORITY_ENV: Final = "LOCKWORK_GATEWAY_FACTORY_AUTHORITY"
 DEFAULT_DATA_DIR: Final = Path("var/gateway")
@@ -116,6 +117,11 @@ def _long_running(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--device-token",
         help=f"this gateway's device token from the server (default ${DEVICE_TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--device-id",
+        help=f"hub: this gateway's device id on the server, shown when its token was made "
+        f"(default ${DEVICE_ID_ENV}); it then reads the locks a planner gave it",
     )
     parser.add_argument(
         "--dev-authority",
@@ -396,6 +402,7 @@ def _config(args: argparse.Namespace) -> GatewayConfig:
         factory_authority=hex_key(authority),
         server_url=args.server or env(SERVER_ENV),
         device_token=args.device_token or env(DEVICE_TOKEN_ENV),
+        device_id=args.device_id or env(DEVICE_ID_ENV),
         dev_authority_dir=dev,
     )
 

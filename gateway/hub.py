@@ -19,6 +19,7 @@ import msgspec
 
 from gateway.errors import GatewayError
 from gateway.local_api.error_codes import describe
+from gateway.lock_access import NOT_SERVED, AccessUnavailable
 from gateway.operations import WakeTimeout
 from gateway.operations import battery as read_battery
 from gateway.runtime import GatewayConfig, Runtime, open_runtime
@@ -58,6 +59,17 @@ def _echo(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+async def _targets(runtime: Runtime, echo: Callable[[str], None]) -> list[str]:
+    """The paired locks this gateway knows, and (with a server) the locks it serves."""
+    known = {lock.serial for lock in runtime.known.all() if lock.paired}
+    try:
+        served = set(await runtime.access.served_serials())
+    except GatewayError as exc:
+        echo(f"hub: {exc.message} Reading the locks this gateway knows.")
+        served = set()
+    return sorted(known | served)
+
+
 async def hub_round(
     runtime: Runtime,
     serials: list[str] | None = None,
@@ -66,7 +78,7 @@ async def hub_round(
     echo: Callable[[str], None] = _echo,
 ) -> HubRound:
     """One pass over the locks; a lock that fails is logged and the pass goes on."""
-    targets = serials or [lock.serial for lock in runtime.known.all() if lock.paired]
+    targets = serials or await _targets(runtime, echo)
     started = time.perf_counter()
     read: list[HubReading] = []
     asleep: list[HubSkip] = []
@@ -78,6 +90,11 @@ async def hub_round(
         try:
             grant = await runtime.access.grant(serial, None)
             reading = await read_battery(ctx, serial, grant.access, server_nonce=grant.server_nonce)
+        except AccessUnavailable as exc:
+            if exc.code != NOT_SERVED:
+                failed.append(HubSkip(serial, exc.code, exc.message))
+                echo(f"hub: {serial} failed ({exc.code}): {exc.message}")
+            continue  # not one of this hub's locks: not its business
         except WakeTimeout as exc:
             if exc.heard_asleep:
                 asleep.append(HubSkip(serial, describe(exc).code, exc.message))

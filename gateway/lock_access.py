@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+import httpx
 import msgspec
 
 from gateway.dev_authority import DevAuthority
@@ -21,9 +22,13 @@ from gateway.errors import CodedError
 from gateway.known_locks import KnownLocks
 from gateway.operations import StaffAccess
 from gateway.protocol.crypto import SigningKey
-from gateway.server_client import LockServerClient, ServerAccessError
+from gateway.server_client import LockServerClient, ServerAccessError, ServerUnreachable
+from gateway.sync_client import SyncClient, SyncClientError
 
+HTTP_BAD_REQUEST: Final = 400
 HTTP_CONFLICT: Final = 409
+# A lock in the hub's sync scope (its fitter's) that a planner did not give the hub.
+NOT_SERVED: Final = "not_served"
 
 
 class AccessUnavailable(CodedError):
@@ -66,6 +71,8 @@ class LockAccess(Protocol):
 
     async def prepare(self, order_id: str) -> Prepared: ...
 
+    async def served_serials(self) -> list[str]: ...
+
 
 def _order_required(what: str) -> AccessUnavailable:
     return AccessUnavailable(
@@ -78,10 +85,16 @@ def _order_required(what: str) -> AccessUnavailable:
 class ServerLockAccess:
     """Contract A through `LockServerClient`; every request needs the order it is for."""
 
-    def __init__(self, client: LockServerClient, staff_key: SigningKey) -> None:
+    def __init__(
+        self, client: LockServerClient, staff_key: SigningKey, device_id: str | None = None
+    ) -> None:
         self.client = client
         self.staff_key = staff_key
+        # Set for a hub gateway: its device id on the server (the locks it serves are this
+        # device's; its credentials come without an order).
+        self.device_id = device_id
         self.description = f"server {client.base_url}"
+        self._sync: SyncClient | None = None
 
     async def pairing_ticket(self, order_id: str | None) -> bytes:
         if order_id is None:
@@ -89,12 +102,28 @@ class ServerLockAccess:
         return bytes.fromhex((await self.client.pairing_ticket(order_id)).ticket)
 
     async def grant(self, serial: str, order_id: str | None) -> LockGrant:
-        if order_id is None:
-            # The hub works without an order: a credential fetched for a visit still in its
-            # window serves (the lock checks the window itself).
-            answer = self.client.cached_credential(serial)
-            if answer is None:
+        if order_id is None and self.device_id is not None:
+            try:
+                answer = await self.client.hub_credential(
+                    self.device_id, serial, self.staff_key.public_key
+                )
+            except ServerAccessError as exc:
+                if exc.status != HTTP_BAD_REQUEST:
+                    raise
+                raise AccessUnavailable(
+                    f"This gateway does not serve lock {serial}; a planner adds it to the "
+                    "gateway's locks.",
+                    code=NOT_SERVED,
+                    message_sv=f"Gatewayen ska inte läsa låset {serial}; en planerare lägger "
+                    "till det bland gatewayens lås.",
+                ) from exc
+        elif order_id is None:
+            # Without an order: a credential fetched for a visit still in its window serves
+            # (the lock checks the window itself).
+            cached = self.client.cached_credential(serial)
+            if cached is None:
                 raise _order_required("A staff credential")
+            answer = cached
         else:
             answer = await self.client.staff_credential(order_id, serial, self.staff_key.public_key)
         return LockGrant(
@@ -109,6 +138,22 @@ class ServerLockAccess:
 
     async def server_reachable(self) -> bool:
         return await self.client.reachable()
+
+    async def served_serials(self) -> list[str]:
+        """The locks of this gateway's sync scope (a hub: the ones a planner gave it)."""
+        if self.device_id is None:
+            return []
+        if self._sync is None:
+            self._sync = SyncClient(http=self.client.http, device="lockwork-gateway hub")
+        try:
+            await self._sync.pull()
+        except (SyncClientError, httpx.HTTPError) as exc:
+            raise ServerUnreachable(
+                f"The locks this hub serves could not be fetched ({exc!r}).",
+                code="server_unreachable",
+                message_sv="Listan över låsen som gatewayen ska läsa kunde inte hämtas.",
+            ) from exc
+        return sorted(str(row["serial"]) for row in self._sync.held("lock").values())
 
     async def prepare(self, order_id: str) -> Prepared:
         """Fetch (while online) what the visit will need offline: the order's pairing ticket
@@ -178,3 +223,6 @@ class DevLockAccess:
 
     async def prepare(self, order_id: str) -> Prepared:
         return Prepared(order_id)  # everything is signed here, on demand
+
+    async def served_serials(self) -> list[str]:
+        return []  # no server: the hub reads the locks this gateway knows

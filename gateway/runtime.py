@@ -39,6 +39,7 @@ class GatewayConfig:
     factory_authority: bytes | None = None
     server_url: str | None = None
     device_token: str | None = None
+    device_id: str | None = None  # a hub's device id on the server
     dev_authority_dir: Path | None = None
     wake_timeout_s: float = WAKE_TIMEOUT_S
     answer_timeout_s: float = ANSWER_TIMEOUT_S
@@ -108,7 +109,7 @@ async def open_runtime(
         access = DevLockAccess(authority, config.staff_key, known)
     else:
         assert server is not None  # checked above
-        access = ServerLockAccess(server, config.staff_key)
+        access = ServerLockAccess(server, config.staff_key, config.device_id)
     factory_key = await _factory_authority(config, server)
     if len(factory_key) != PUBLIC_KEY_BYTES:
         raise InputError(f"The factory authority key must be {PUBLIC_KEY_BYTES} bytes (hex).")

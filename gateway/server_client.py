@@ -237,6 +237,25 @@ class LockServerClient:
         lock = await self._request("GET", f"/api/locks/{lock_id}")
         return str(order["kind"]), str(lock["serial"])
 
+    async def hub_credential(
+        self, device_id: str, serial: str, staff_public_key: bytes
+    ) -> CachedCredential:
+        """A hub's read-only credential for a lock a planner set this gateway to serve."""
+        answer = await self._request(
+            "POST",
+            f"/api/devices/{device_id}/locks/credential",
+            {"staff_public_key": staff_public_key.hex(), "serial": serial},
+        )
+        return CachedCredential(
+            order_id="",
+            serial=serial,
+            credential=answer["credential"],
+            lock_id=answer["lock_id"],
+            valid_to=_timestamp(answer["valid_to"]),
+            server_nonce=answer["server_nonce"],
+            commands=list(answer.get("commands", [])),
+        )
+
     def cached_credential(self, serial: str) -> CachedCredential | None:
         """A cached credential for the lock that is still valid, from any order."""
         now = self._clock()

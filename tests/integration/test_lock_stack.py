@@ -13,6 +13,7 @@ credential from the server. Tickets and credentials come from the server's lock 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -59,8 +60,6 @@ def sim(sim_dir: Path, *args: str) -> str:
 
 
 def lock_status(sim_dir: Path) -> dict[str, Any]:
-    import json
-
     status = json.loads(sim(sim_dir, "status", "--json"))
     return next(lock for lock in status["locks"] if lock["serial"] == SERIAL)  # type: ignore[no-any-return]
 
@@ -270,3 +269,69 @@ def test_pairing_works_offline_with_a_ticket_fetched_earlier(stack: dict[str, An
     assert battery["state"] == "succeeded", battery["error"]
     row = httpx.get(server_url + f"/api/locks/{lock_row_id}", cookies=login.cookies).json()
     assert row["verified_by_lock"] is True
+
+
+def test_hub_reads_the_locks_a_planner_gave_it(stack: dict[str, Any], tmp_path: Path) -> None:
+    server_url = stack["server_url"]
+    sim_dir = stack["sim_dir"]
+    order_id, lock_row_id, login = installation_order(server_url)
+    token = device_token(server_url, FITTER, DEMO_PASSWORD, "fitter gateway")
+    port = free_port()
+    child, code = start_gateway(
+        stack["gateway_dir"],
+        sim_port=stack["sim_port"],
+        port=port,
+        server_url=server_url,
+        token=token,
+        origins=[server_url],
+        env=stack["env"],
+    )
+    stack["children"].append(child)
+    gateway = Gateway(f"http://127.0.0.1:{port}")
+    gateway.token = httpx.post(gateway.url + "/api/pair", json={"code": code}).json()["token"]
+    sim(sim_dir, "pair-button", SERIAL)
+    assert gateway.wait(gateway.start("pair", order_id))["state"] == "succeeded"
+    deadline = time.monotonic() + OPERATION_BOUND_S
+    while gateway.status()["queued_reports"] and time.monotonic() < deadline:
+        time.sleep(POLL_S)  # the receipt teaches the server the lock's key
+
+    # A hub device (in the stairwell); the planner gives it the lock.
+    hub = httpx.post(
+        server_url + "/api/devices",
+        json={"name": "hub-stairwell"},
+        cookies=login.cookies,
+        headers={"X-CSRF-Token": login.json()["csrf_token"]},
+    ).json()
+    planner = httpx.post(
+        server_url + "/api/auth/login", json={"username": "planerare", "password": DEMO_PASSWORD}
+    )
+    served = httpx.put(
+        server_url + f"/api/devices/{hub['device']['id']}/locks",
+        json={"lock_ids": [lock_row_id]},
+        cookies=planner.cookies,
+        headers={"X-CSRF-Token": planner.json()["csrf_token"]},
+    )
+    assert served.status_code == 200, served.text
+
+    sim(sim_dir, "touch", SERIAL)
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "gateway", "hub", "--once", "--json",
+            "--server", server_url,
+            "--device-token", hub["token"],
+            "--device-id", hub["device"]["id"],
+            "--radio", f"bumble:tcp-client:127.0.0.1:{stack['sim_port']}",
+            "--data-dir", str(tmp_path / "hub"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert [reading["serial"] for reading in summary["read"]] == [SERIAL]
+    assert summary["uploaded"] == 1
+    row = httpx.get(server_url + f"/api/locks/{lock_row_id}", cookies=login.cookies).json()
+    assert row["verified_by_lock"] is True
+    assert row["battery_percent"] == summary["read"][0]["percent"]
