@@ -77,7 +77,13 @@ keys and credentials:
   The gateway trusts locks certified by one factory authority: --factory-authority (hex or a
   file), $LOCKWORK_GATEWAY_FACTORY_AUTHORITY, or DATA_DIR/factory_authority.pub.
 
-  Until the server issues these, tests and the demo use a DEVELOPMENT-ONLY stand-in:
+  `serve` and `hub` fetch them from the server themselves: --server URL --device-token T
+  (a device token from POST /api/devices; $LOCKWORK_GATEWAY_SERVER_URL,
+  $LOCKWORK_GATEWAY_DEVICE_TOKEN); the factory authority then comes from the server too.
+  A hub also needs --device-id (the device's id, shown with its token); a planner chooses
+  which locks it reads.
+
+  Without a server, a DEVELOPMENT-ONLY stand-in signs them (serve/hub: --dev-authority DIR):
     python -m gateway.dev_authority --dir var/dev init      # prints the dev server key
     lockwork-sim operator-cert --server-public-key KEY > var/dev/operator.cert
     python -m gateway.dev_authority --dir var/dev ticket > ticket.hex
