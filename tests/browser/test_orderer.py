@@ -339,6 +339,16 @@ def test_locks_screen_shows_battery_last_seen_and_verification(server: str, brow
     verified = first.get_by_test_id("verified-by-lock")
     expect(verified if weakest["verified_by_lock"] else first.get_by_test_id("not-verified"))
     check_screen(page, "orderer-locks")
+
+    # A low battery offers a battery change for that customer: the form starts at its
+    # first question, with the kind and the customer already chosen.
+    page.get_by_test_id("locks-filter-low").click()
+    row = page.locator('[data-testid="lock-row"]:has([data-testid="order-battery"])').first
+    name = row.locator("h2").inner_text()
+    row.get_by_test_id("order-battery").click()
+    expect(page.get_by_role("heading", name=CHECKLIST[0].text_sv)).to_be_visible()
+    expect(page.get_by_test_id("order-kind")).to_have_text("Batteribyte")
+    expect(page.get_by_test_id("order-customer")).to_have_text(name)
     assert errors == []
     ctx.close()
 

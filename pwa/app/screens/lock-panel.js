@@ -15,7 +15,6 @@ import {
 const META_KEY = 'gateway'; // {url, token, gateway_id}
 // Operations that carry lock-signed evidence to the server.
 const EVIDENCE = ['battery', 'pair'];
-// Operations that need to know which lock: all of the panel's.
 const pickText = (sv, en) => (getLang() === 'sv' ? sv : en) || sv || en || '';
 const errorText = (e) => (e instanceof GatewayError ? pickText(e.sv, e.en)
   : e?.message_sv || e?.message_en ? pickText(e.message_sv, e.message_en) : t('panel.error.unknown'));

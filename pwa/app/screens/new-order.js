@@ -17,6 +17,7 @@ const ON_EXISTING_LOCK = ['service', 'battery', 'removal', 'inspection'];
 // Above this many customers the list gets a search box (a phone screen shows about eight).
 const SEARCH_FROM = 8;
 const QUESTION = 'q:';
+const step0 = (step) => step.split(':')[0];
 
 // The seed's own texts (checklist.js) in the chosen language, Swedish as the fallback.
 const pick = (item) => item[getLang()] ?? item.sv;
@@ -53,6 +54,8 @@ class NewOrder extends Screen {
       history.replaceState(null, '', '/orders/new');
       draft.step = draft.kind ? 'customer' : 'kind';
       if (draft.kind) draft.history = ['kind'];
+      // Both given: go straight on to the first question once the data is read.
+      this.preselected = Boolean(draft.kind && draft.customerId);
     }
     super.connectedCallback();
   }
@@ -85,15 +88,25 @@ class NewOrder extends Screen {
     const [customers, locks] = await Promise.all([store.all('customer'), store.all('lock')]);
     this.customers = customers.sort((a, b) => a.name.localeCompare(b.name, 'sv'));
     this.locks = locks;
+    if (this.preselected) {
+      this.preselected = false;
+      const known = customers.some((c) => c.id === draft.customerId);
+      if (known && (!ON_EXISTING_LOCK.includes(draft.kind) || this.installedLocks().length)) {
+        const steps = this.steps();
+        draft.history = ['kind', 'customer'];
+        draft.step = steps[steps.indexOf('customer') + 1];
+      }
+    }
     const user = currentUser() || {};
     draft.feedback_name ??= user.full_name || '';
     draft.feedback_email ??= user.email || '';
     draft.feedback_phone ??= user.phone || '';
     const steps = this.steps();
+    const chosen = step0(draft.step) !== 'customer' ? this.customers.find((c) => c.id === draft.customerId) : null;
     const step = draft.step.startsWith('refusal:') ? draft.step : steps.includes(draft.step) ? draft.step : 'kind';
     const number = steps.indexOf(step.startsWith('refusal:') ? QUESTION + step.slice(8) : step) + 1;
     return html`<h1 tabindex="-1">${t('new.title')}</h1>
-      <p class="muted step-count" data-testid="step-count">${draft.kind ? html`<strong data-testid="order-kind">${kindLabel(draft.kind)}</strong> · ${t('new.step_of', { n: number, total: steps.length })}` : t('new.step', { n: number })}</p>
+      <p class="muted step-count" data-testid="step-count">${draft.kind ? html`<strong data-testid="order-kind">${kindLabel(draft.kind)}</strong>${chosen ? html` · <span data-testid="order-customer">${chosen.name}</span>` : ''} · ${t('new.step_of', { n: number, total: steps.length })}` : t('new.step', { n: number })}</p>
       <div data-region="step" data-key="${[step, online(), draft.sending, draft.error?.text || ''].join('|')}">${this.stepView(step)}</div>`;
   }
 
