@@ -31,6 +31,7 @@ export function announce(message) {
 // inside `root`. Parts marked data-region="name" data-key="..." are replaced one by one on a
 // refresh, and a part the person is typing in (focus inside, or data-dirty) is kept while its
 // key is unchanged, so a sync landing mid-sentence does not wipe the note being written.
+// A region marked data-keep is kept whenever its key is unchanged.
 export class Screen extends HTMLElement {
   connectedCallback() {
     this.refresh = this.refresh.bind(this);
@@ -64,7 +65,8 @@ export class Screen extends HTMLElement {
     for (const next of fresh.querySelectorAll('[data-region]')) {
       const old = this.querySelector(`[data-region="${next.dataset.region}"]`);
       if (!old) continue;
-      const busy = old.contains(document.activeElement) || old.hasAttribute('data-dirty');
+      const busy = old.contains(document.activeElement) || old.hasAttribute('data-dirty')
+        || old.hasAttribute('data-keep'); // a part that renders itself (e.g. the lock panel)
       if (busy && old.dataset.key === next.dataset.key) continue;
       old.replaceWith(next);
       this.bind?.(next);

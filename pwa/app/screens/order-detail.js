@@ -33,6 +33,9 @@ class OrderDetail extends Screen {
         <p data-testid="order-gone">${t('detail.gone_text')}</p><p><a class="button secondary" href="/orders">${t('detail.back')}</a></p>`;
     }
     this.plan = nextCall(o, d.attempts);
+    // During the visit the lock work (the evidence completion waits for) comes before the report.
+    const lockPanel = store.FILTERS.open(o) && currentUser()?.roles.includes('fitter')
+      ? html`<lw-lock-panel order-id="${o.id}"></lw-lock-panel>` : null;
     return html`
       <p class="back"><a href="/orders">← ${t('detail.back')}</a></p>
       <h1 tabindex="-1">${o.customer_name}</h1>
@@ -43,6 +46,7 @@ class OrderDetail extends Screen {
         ${o.due_on ? html`<p class="muted">${t('detail.due', { date: fmtShortDay(o.due_on) })}</p>` : ''}
         ${d.pending.length ? html`<p class="pending-note" data-testid="order-pending">${t('detail.pending', { n: d.pending.length })}</p>` : ''}
       </div>
+      ${lockPanel && o.status === 'in_progress' ? html`<div data-region="lock-panel-first" data-key="${o.id}" data-keep>${lockPanel}</div>` : ''}
       <section class="actions-panel" aria-labelledby="next-h" data-region="actions" data-key="${o.status}-${(o.allowed_actions || []).join()}-${o._awaiting_server ? 1 : 0}-${d.attempts.length}">
         <h2 id="next-h">${t('detail.next_step')}</h2>
         ${this.actions(o, d)}
@@ -55,7 +59,7 @@ class OrderDetail extends Screen {
           <dl class="pairs" data-testid="checklist">${Object.entries(o.checklist).map(([k, v]) => html`<dt>${tOr(`checklist.${k}`, k)}</dt><dd>${tOr(`answer.${k}.${v}`, v)}</dd>`)}</dl>` : ''}
       </section>
       ${d.lock ? this.lockSection(d.lock) : ''}
-      ${store.FILTERS.open(o) && currentUser()?.roles.includes('fitter') ? html`<lw-lock-panel order-id="${o.id}"></lw-lock-panel>` : ''}
+      ${lockPanel && o.status !== 'in_progress' ? html`<div data-region="lock-panel" data-key="${o.id}" data-keep>${lockPanel}</div>` : ''}
       <section aria-labelledby="calls-h" data-region="calls" data-key="${d.attempts.map((a) => a.id + (a._pending ? 'p' : '')).join()}">
         <h2 id="calls-h">${t('detail.calls', { n: d.attempts.length })}</h2>
         ${d.attempts.length ? html`<ol class="log" data-testid="attempts">${d.attempts.map((a) => html`<li>
