@@ -306,6 +306,8 @@ export default {
   'orderer.visit': 'Visit',
   'orderer.no_lock': 'No lock is linked to the order yet.',
   'orderer.what_ordered': 'The order',
+  'orderer.customer_best_times': 'Best time to reach the customer',
+  'orderer.provider_best_times': 'Best time to reach you',
   'orderer.completion': 'Completion report',
   'orderer.yes': 'Yes',
   'orderer.no': 'No',

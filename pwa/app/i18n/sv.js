@@ -306,6 +306,8 @@ export default {
   'orderer.visit': 'Besök',
   'orderer.no_lock': 'Inget lås är kopplat till beställningen än.',
   'orderer.what_ordered': 'Beställning',
+  'orderer.customer_best_times': 'Kunden nås bäst',
+  'orderer.provider_best_times': 'Ni nås bäst',
   'orderer.completion': 'Klarrapport',
   'orderer.yes': 'Ja',
   'orderer.no': 'Nej',

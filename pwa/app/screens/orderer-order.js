@@ -49,8 +49,11 @@ class OrdererOrder extends Screen {
         <p class="prewrap">${o.description || t('detail.no_description')}</p>
         ${Object.keys(o.checklist || {}).length ? html`<h3>${t('detail.checklist')}</h3>
           <dl class="stacked-pairs" data-testid="checklist">${Object.entries(o.checklist).map(([k, v]) => html`<dt>${tOr(`checklist.${k}`, k)}</dt><dd>${tOr(`answer.${k}.${v}`, v)}</dd>`)}</dl>` : ''}
-        ${o.customer_best_times ? html`<p>${t('new.customer_best_times')}: ${o.customer_best_times}</p>` : ''}
-        ${o.feedback_name || o.feedback_phone || o.feedback_email ? html`<p>${t('new.feedback')}: ${[o.feedback_name, o.feedback_phone, o.feedback_email].filter(Boolean).join(', ')}</p>` : ''}
+        <dl class="stacked-pairs">
+          ${o.customer_best_times ? html`<dt>${t('orderer.customer_best_times')}</dt><dd>${o.customer_best_times}</dd>` : ''}
+          ${o.feedback_name || o.feedback_phone || o.feedback_email ? html`<dt>${t('new.feedback')}</dt><dd>${[o.feedback_name, o.feedback_phone, o.feedback_email].filter(Boolean).join(', ')}</dd>` : ''}
+          ${o.provider_best_times ? html`<dt>${t('orderer.provider_best_times')}</dt><dd>${o.provider_best_times}</dd>` : ''}
+        </dl>
       </section>
       ${this.messagesSection(d.messages)}
       <section aria-labelledby="hist-h" data-region="history" data-key="${d.events.length}">
