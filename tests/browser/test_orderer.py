@@ -11,8 +11,9 @@
 - Push opt-in stores this device's subscription on the server; turning it off removes it. The
   browser's push service is the one outside service faked here (headless Chromium has none):
   PushManager answers with a subscription made in Python, whose keys the server checks.
-- The service worker shows the server's push payload as "Order klar" and keeps the order's
-  address for the tap (delivered through the DevTools protocol).
+- The service worker shows the server's push payloads as "Nytt jobb tilldelat", "Order klar"
+  and "Order eskalerad" and keeps the order's address for the tap (delivered through the
+  DevTools protocol).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from server.orders.checklist import (
     validate_checklist,
 )
 from server.orders.lifecycle import OrderKind
+from server.orders.notifications import assignment_push, completion_push
 from tests.browser.conftest import LiveServer
 from tests.browser.harness import (
     ORDERER,
@@ -401,7 +403,7 @@ def test_push_opt_in_stores_the_subscription_on_the_server(server: str, browser:
     ctx.close()
 
 
-def test_service_worker_shows_the_servers_push_payload(server: str, browser: Any) -> None:
+def test_service_worker_shows_the_servers_push_payloads(server: str, browser: Any) -> None:
     ctx, page, errors = orderer_phone(browser, server)
     ctx.grant_permissions(["notifications"], origin=server)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -414,36 +416,48 @@ def test_service_worker_shows_the_servers_push_payload(server: str, browser: Any
     cdp.send("ServiceWorker.enable")
     page.wait_for_timeout(200)
     assert registrations, "the app's service worker is registered"
-    order_id = "3f2b8c4e-1d2a-4b5c-8d9e-0a1b2c3d4e5f"
-    # The shape server/orders/notifications.py sends for a completed order.
-    payload = {
-        "type": "order_done",
-        "order_id": order_id,
-        "reference": "LW-TEST01",
-        "title": "Order klar",
-        "body": "Order LW-TEST01 är klarrapporterad.",
-        "url": f"{server}/orders/{order_id}",
-    }
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": server, "registrationId": registrations[-1], "data": json.dumps(payload)},
-    )
+    order = {"id": "3f2b8c4e-1d2a-4b5c-8d9e-0a1b2c3d4e5f", "reference": "LW-TEST01"}
+    link = f"{server}/orders/{order['id']}"
+    # What server/orders/notifications.py sends: a new job (fitter), an order completed and an
+    # order escalated (orderer). No name or identity number in any of them.
+    payloads = [
+        assignment_push(order, link),
+        completion_push(order, link),
+        {
+            "type": "order_escalated",
+            "order_id": order["id"],
+            "reference": order["reference"],
+            "level": 1,
+            "title": "Ingen kontakt med kunden",
+            "body": "Order LW-TEST01: låsmontören har inte nått kunden på tre arbetsdagar.",
+            "url": link,
+        },
+    ]
+    for payload in payloads:
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": server, "registrationId": registrations[-1], "data": json.dumps(payload)},
+        )
     shown: list[dict[str, Any]] = []
     for _ in range(50):
         shown = page.evaluate(
             """async () => (await (await navigator.serviceWorker.ready).getNotifications())
               .map((n) => ({ title: n.title, body: n.body, data: n.data, tag: n.tag }))"""
         )
-        if shown:
+        if len(shown) == len(payloads):
             break
         page.wait_for_timeout(100)
-    assert shown == [
-        {
-            "title": "Order klar",
-            "body": "Order LW-TEST01 är klarrapporterad.",
-            "data": {"url": f"/orders/{order_id}", "type": "order_done", "order_id": order_id},
-            "tag": f"order_done:{order_id}",
-        }
-    ]
+    titles = {n["data"]["type"]: (n["title"], n["body"]) for n in shown}
+    assert titles == {
+        "order_assigned": ("Nytt jobb tilldelat", "Order LW-TEST01 är tilldelad dig."),
+        "order_done": ("Order klar", "Order LW-TEST01 är klarrapporterad."),
+        "order_escalated": (
+            "Order eskalerad",
+            "Order LW-TEST01: låsmontören har inte nått kunden på tre arbetsdagar.",
+        ),
+    }
+    # A tap opens the order in the app (the worker keeps its address, not the server's).
+    assert {n["data"]["url"] for n in shown} == {f"/orders/{order['id']}"}
+    assert {n["tag"] for n in shown} == {f"{p['type']}:{order['id']}" for p in payloads}
     assert errors == []
     ctx.close()
