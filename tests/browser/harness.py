@@ -159,11 +159,15 @@ def accessibility_problems(page: Any) -> list[str]:
 
 
 def check_screen(page: Any, name: str, *, full_page: bool = True) -> Path:
-    """Screenshot at 360x740 into the test artefacts, then axe-core: 0 serious or critical
-    violations. Animations are settled first so the picture shows what a person sees."""
+    """Screenshot of the 360x740 screen into the test artefacts (and of the whole page, as
+    ``<name>-full.png``, where the fixed bottom bar shows at the first screen's edge), then
+    axe-core: 0 serious or critical violations, and no sideways scrolling."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{_slug(name)}.png"
-    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    page.screenshot(path=str(path), animations="disabled")
+    if full_page:
+        full = SCREENSHOTS / f"{_slug(name)}-full.png"
+        page.screenshot(path=str(full), full_page=True, animations="disabled")
     problems = accessibility_problems(page)
     assert problems == [], f"{name}: axe-core found serious/critical violations:\n" + "\n".join(
         problems

@@ -22,6 +22,7 @@ from tests.browser.harness import (
     SYNC_TIMEOUT_MS,
     ServerApi,
     World,
+    check_screen,
     login,
     new_phone,
     require_playwright,
@@ -74,6 +75,7 @@ def test_offline_work_is_applied_exactly_once_after_reconnecting(
     page.get_by_test_id("complete").click()
     expect(page.get_by_test_id("pending-count")).to_have_text("5 osynkade")
     expect(page.get_by_test_id("complete-waiting")).to_be_visible()
+    check_screen(page, "fitter-completion-waiting-offline", full_page=False)
 
     # Reload while offline: the app opens from the cache with its data and its outbox.
     page.reload()
@@ -181,6 +183,8 @@ def test_order_reassigned_while_offline_disappears_and_the_change_is_explained(
     expect(problem).to_contain_text(order["reference"])
     expect(problem.get_by_test_id("problem-reason")).not_to_be_empty()
     expect(problem.get_by_test_id("problem-next")).to_contain_text("planeraren")
+    page.evaluate("window.scrollTo(0, 0)")  # the notice is at the top, under the status bar
+    check_screen(page, "fitter-problem-order-reassigned", full_page=False)
     expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade")
     # The order has left the phone: not in the list, and its page says where it went.
     page.goto(f"{server}/orders")

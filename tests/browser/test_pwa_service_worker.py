@@ -28,6 +28,7 @@ from tests.browser.conftest import LiveServer
 from tests.browser.harness import (
     SYNC_TIMEOUT_MS,
     World,
+    check_screen,
     login,
     new_phone,
     require_playwright,
@@ -77,6 +78,7 @@ def test_update_waits_while_the_outbox_has_entries(
     expect(notice).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     expect(notice).to_contain_text("1 osynkade")
     expect(notice.get_by_role("button", name="Uppdatera nu")).to_be_disabled()
+    check_screen(page, "fitter-update-waiting", full_page=False)
     # Even asked directly, the waiting worker checks the outbox itself and stays waiting.
     page.evaluate(
         """async () => (await navigator.serviceWorker.getRegistration())
