@@ -183,8 +183,6 @@ def test_order_reassigned_while_offline_disappears_and_the_change_is_explained(
     expect(problem).to_contain_text(order["reference"])
     expect(problem.get_by_test_id("problem-reason")).not_to_be_empty()
     expect(problem.get_by_test_id("problem-next")).to_contain_text("planeraren")
-    page.evaluate("window.scrollTo(0, 0)")  # the notice is at the top, under the status bar
-    check_screen(page, "fitter-problem-order-reassigned", full_page=False)
     expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade")
     # The order has left the phone: not in the list, and its page says where it went.
     page.goto(f"{server}/orders")
@@ -194,6 +192,9 @@ def test_order_reassigned_while_offline_disappears_and_the_change_is_explained(
     expect(page.get_by_test_id("order-gone")).to_be_visible()
     # The notice stays until the fitter has read it.
     expect(page.get_by_test_id("problem")).to_contain_text(order["reference"])
+    # (no "open the order" once it has left the phone)
+    expect(page.get_by_test_id("problem").get_by_role("link")).to_have_count(0)
+    check_screen(page, "fitter-problem-order-reassigned", full_page=False)
 
     assert len(world.attempts(order["id"])) == before
     assert world.order(order["id"])["assigned_fitter_id"] == other
