@@ -99,6 +99,13 @@ class Gateway:
             time.sleep(POLL_S)
         raise AssertionError(f"operation {operation_id} still running: {record}")
 
+    def wait_uploaded(self) -> None:
+        """Until the uploader (kicked by new evidence) has emptied the report queue."""
+        deadline = time.monotonic() + OPERATION_BOUND_S
+        while self.status()["queued_reports"]:
+            assert time.monotonic() < deadline, "reports not uploaded"
+            time.sleep(POLL_S)
+
     def status(self) -> dict[str, Any]:
         return httpx.get(self.url + "/api/status", headers=self.auth).json()  # type: ignore[no-any-return]
 
@@ -217,10 +224,7 @@ def test_gateway_killed_mid_pairing_recovers_and_the_lock_is_usable(
     battery = gateway.wait(gateway.start("battery", order_id))
     assert battery["state"] == "succeeded", battery["error"]
     assert battery["result"]["server_nonce_from_server"] is True
-    deadline = time.monotonic() + OPERATION_BOUND_S
-    while gateway.status()["queued_reports"] and time.monotonic() < deadline:
-        time.sleep(POLL_S)
-    assert gateway.status()["queued_reports"] == 0
+    gateway.wait_uploaded()
     row = httpx.get(server_url + f"/api/locks/{lock_row_id}", cookies=login.cookies).json()
     assert row["verified_by_lock"] is True
     assert row["battery_percent"] == battery["result"]["percent"]
@@ -267,6 +271,7 @@ def test_pairing_works_offline_with_a_ticket_fetched_earlier(stack: dict[str, An
     sim(sim_dir, "touch", SERIAL)
     battery = gateway.wait(gateway.start("battery", order_id))
     assert battery["state"] == "succeeded", battery["error"]
+    gateway.wait_uploaded()
     row = httpx.get(server_url + f"/api/locks/{lock_row_id}", cookies=login.cookies).json()
     assert row["verified_by_lock"] is True
 
@@ -291,9 +296,7 @@ def test_hub_reads_the_locks_a_planner_gave_it(stack: dict[str, Any], tmp_path: 
     gateway.token = httpx.post(gateway.url + "/api/pair", json={"code": code}).json()["token"]
     sim(sim_dir, "pair-button", SERIAL)
     assert gateway.wait(gateway.start("pair", order_id))["state"] == "succeeded"
-    deadline = time.monotonic() + OPERATION_BOUND_S
-    while gateway.status()["queued_reports"] and time.monotonic() < deadline:
-        time.sleep(POLL_S)  # the receipt teaches the server the lock's key
+    gateway.wait_uploaded()  # the receipt teaches the server the lock's key
 
     # A hub device (in the stairwell); the planner gives it the lock.
     hub = httpx.post(
