@@ -145,15 +145,19 @@ class LocalApiState:
     announce_code: Callable[[str], None]
 
 
-def _error_response(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Any:
+def _error_response(
+    status: int, body: ErrorBody, headers: dict[str, str] | None = None
+) -> Response[ErrorBody]:
     return Response(content=body, status_code=status, headers=headers)
 
 
-def _refusal_handler(_request: Request[Any, Any, Any], exc: ApiRefusal) -> Response[Any]:
-    return _error_response(exc.status, exc.body, exc.headers)  # type: ignore[no-any-return]
+def _refusal_handler(_request: Request[Any, Any, Any], exc: ApiRefusal) -> Response[ErrorBody]:
+    return _error_response(exc.status, exc.body, exc.headers)
 
 
-def _validation_handler(_request: Request[Any, Any, Any], exc: ValidationException) -> Any:
+def _validation_handler(
+    _request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[ErrorBody]:
     return _error_response(
         400,
         ErrorBody(
@@ -165,7 +169,7 @@ def _validation_handler(_request: Request[Any, Any, Any], exc: ValidationExcepti
     )
 
 
-def _http_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> Any:
+def _http_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
     return _error_response(
         exc.status_code,
         ErrorBody(
