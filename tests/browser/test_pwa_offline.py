@@ -30,6 +30,9 @@ from tests.browser.harness import (
 )
 
 pytestmark = pytest.mark.browser
+# The app's first retry comes 1-2 s after a failed push (sync.js: 2 s base, jittered down to
+# half); waiting this long lets at least one retry lose its answer too.
+RETRY_WINDOW_MS = 3_000
 
 
 @pytest.fixture
@@ -140,7 +143,7 @@ def test_lost_acknowledgement_is_still_applied_once(
     page.route("**/api/sync/push", lose_the_answer)
     log_call(page, "busy", "Kvitto 1: upptaget")
     expect(page.get_by_test_id("pending-count")).to_have_text("1 osynkade")
-    page.wait_for_timeout(3_000)  # the app retries (2 s backoff): each answer lost again
+    page.wait_for_timeout(RETRY_WINDOW_MS)  # the app retries: each answer is lost again
     assert lost and set(lost) == {200}, lost
     assert [a["note"] for a in world.attempts(order["id"])].count("Kvitto 1: upptaget") == 1
     expect(page.get_by_test_id("pending-count")).to_have_text("1 osynkade")
