@@ -21,8 +21,9 @@ import './screens/customer-locks.js';
 async function boot() {
   applyDocument();
   updates.register();
-  const user = await session.restore();
-  router.setUser(user);
+  const ended = () => sync.status.dispatchEvent(new Event('unauthenticated'));
+  const user = await session.restore(ended);
+  router.setUser(user || null);
   if (user) sync.start();
   sync.status.addEventListener('unauthenticated', () => {
     // The session ended (expired or logged out elsewhere): log in again; nothing is lost.

@@ -1,20 +1,30 @@
 // Who is logged in. The user and the CSRF token are kept in IndexedDB so the app opens
 // offline; online, /api/auth/me refreshes them (and says when the session has ended).
-import { getJson, postJson, setCsrf, ApiError, NetworkError } from './api.js';
+import { getJson, postJson, setCsrf, ApiError } from './api.js';
 import { clearAll } from './db.js';
 import * as store from './store.js';
 
-export async function restore() {
+// The person of the last session, at once (the app opens offline and without waiting for the
+// network); the server's answer follows in the background and `onEnded` runs if the session is
+// over. With nobody kept, the server is asked first (a cookie may exist from before).
+export async function restore(onEnded = () => {}) {
   const kept = await store.meta('user');
+  const asked = refresh().then((user) => {
+    if (user === null && kept) onEnded();
+    return user;
+  });
+  return kept || asked;
+}
+
+async function refresh() {
   try {
     const me = await getJson('/api/auth/me');
     await store.setMeta('user', me.user);
     if (me.csrf_token) await setCsrf(me.csrf_token);
     return me.user;
   } catch (error) {
-    if (error instanceof NetworkError) return kept || null; // offline: trust what we have
     if (error instanceof ApiError && error.status === 401) return null;
-    return kept || null;
+    return undefined; // offline or the server is down: nothing learnt
   }
 }
 

@@ -15,7 +15,10 @@ class OrderList extends Screen {
 
   async view() {
     const filter = this.filter;
-    const [rows, counts] = await Promise.all([store.orders(filter), this.counts()]);
+    // One read for the list and the counts on the filter chips.
+    const all = await store.orders('all');
+    const rows = all.filter(store.FILTERS[filter]);
+    const counts = Object.fromEntries(FILTER_NAMES.map((f) => [f, all.filter(store.FILTERS[f]).length]));
     return html`<h1 tabindex="-1">${t('orders.title')}</h1>
       <div class="filters" role="group" aria-label="${t('orders.filter')}">
         ${FILTER_NAMES.map((f) => html`<a class="chip" href="/orders?filter=${f}" data-testid="filter-${f}"
@@ -24,11 +27,6 @@ class OrderList extends Screen {
       <p class="muted" aria-live="polite" data-testid="order-count">${t('orders.count', { n: rows.length })}</p>
       ${rows.length ? html`<ul class="cards" data-testid="order-list">${rows.map(orderCard)}</ul>`
         : html`<p class="empty">${t('orders.none')}</p>`}`;
-  }
-
-  async counts() {
-    const all = await store.orders('all');
-    return Object.fromEntries(FILTER_NAMES.map((f) => [f, all.filter(store.FILTERS[f]).length]));
   }
 }
 
