@@ -64,6 +64,12 @@ class Notices extends HTMLElement {
     // "Open the order" only where the order is still on this phone (not after a reassignment).
     const held = new Set((await Promise.all(problems.map((p) => (p.order_id ? store.order(p.order_id) : null))))
       .filter(Boolean).map((o) => o.id));
+    // Re-render only when something shown changes: a problem is an alert, and re-inserting it
+    // on every sync would have screen readers announce it again and again.
+    const signature = JSON.stringify([getLang(), problems.map((p) => p.id), [...held],
+      state.updateWaiting, state.pending]);
+    if (signature === this.signature) return;
+    this.signature = signature;
     const reason = (p) => (getLang() === 'sv' && p.message_sv ? p.message_sv : p.message);
     this.innerHTML = String(html`
       ${problems.map((p) => html`<section class="notice problem" role="alert" data-testid="problem" aria-labelledby="p-${p.id}">
