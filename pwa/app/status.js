@@ -67,7 +67,7 @@ class Notices extends HTMLElement {
     // Re-render only when something shown changes: a problem is an alert, and re-inserting it
     // on every sync would have screen readers announce it again and again.
     const signature = JSON.stringify([getLang(), problems.map((p) => p.id), [...held],
-      state.updateWaiting, state.pending]);
+      state.updateWaiting && state.pending]);
     if (signature === this.signature) return;
     this.signature = signature;
     const reason = (p) => (getLang() === 'sv' && p.message_sv ? p.message_sv : p.message);
