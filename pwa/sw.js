@@ -41,7 +41,9 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname === '/sw.js') return;
+  // The server's own pages (OpenAPI at /schema) are not the app: leave them to the network.
+  const server = url.pathname.startsWith('/api/') || url.pathname.startsWith('/schema') || url.pathname === '/sw.js';
+  if (url.origin !== location.origin || server) return;
   if (request.mode === 'navigate') {
     event.respondWith((async () => {
       const cached = await caches.match('/', { cacheName: CACHE });
