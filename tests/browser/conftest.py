@@ -7,6 +7,7 @@ screens go to ``var/test-artefacts/screenshots/`` (LOCKWORK_TEST_ARTEFACTS moves
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import shutil
 from collections.abc import Iterator
@@ -58,7 +59,10 @@ def live_server(
         url = f"sqlite:///{data_dir / 'lockwork.sqlite3'}"
     else:
         database = require_postgres(postgres_database)
-        _truncate_postgres(database.url)
+        # In a thread: the module's Playwright (sync API) may already run an event loop here,
+        # and the truncation uses asyncio.run.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(_truncate_postgres, database.url).result()
         url = database.url
     with _start(url, data_dir) as server:
         yield server
