@@ -36,6 +36,7 @@ class LiveServer:
 
 @contextlib.contextmanager
 def _start(database_url: str, data_dir: Path) -> Iterator[LiveServer]:
+    require_playwright()  # no server start (seconds) for a test that cannot run
     # The server serves a copy of the app, so a test can release a new version of it.
     pwa_dir = data_dir / "pwa"
     shutil.copytree(PWA_DIR, pwa_dir)
