@@ -55,7 +55,9 @@ export class Screen extends HTMLElement {
     const names = (root) => [...root.querySelectorAll('[data-region]')].map((r) => r.dataset.region).join();
     const same = names(this) && names(this) === names(fresh);
     if (!this.rendered || !same || event?.type === 'langchange') {
+      const focus = this.rendered ? focusKey(this) : null;
       this.innerHTML = content;
+      if (focus) this.querySelector(focus)?.focus({ preventScroll: true });
       this.rendered = true;
       this.bind?.(this);
       const h1 = this.querySelector('h1');
@@ -72,6 +74,18 @@ export class Screen extends HTMLElement {
       this.bind?.(next);
     }
   }
+}
+
+// A selector for the focused element inside `root`, to focus its successor after a re-render
+// (keyboard and screen-reader users keep their place in a list that a sync refreshed).
+function focusKey(root) {
+  const el = document.activeElement;
+  if (!el || el === root || !root.contains(el)) return null;
+  for (const attr of ['id', 'data-testid', 'href', 'name']) {
+    const value = el.getAttribute(attr);
+    if (value) return `${el.tagName.toLowerCase()}[${attr}="${CSS.escape(value)}"]`;
+  }
+  return null;
 }
 
 // Mark a region as being edited once the person types in it.
