@@ -9,6 +9,7 @@ Nothing is mocked; the test talks HTTP to the API.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,9 +31,12 @@ from gateway.runtime import GatewayConfig
 from gateway.serve import serve
 
 ORIGIN = "https://app.lockwork.test"
+# The simulator's test timings, with a wake window long enough for a touch followed by an HTTP
+# request, an operation task and a connect on a loaded CI machine (0.4 s was not, at times).
+LOCAL_API_TIMING = dataclasses.replace(TEST_TIMING, wake_window_s=2.0)
 # The app polls every ~300 ms; the tests poll faster to stay quick. The bound stops a hang.
 POLL_S = 0.02
-OPERATION_BOUND_S = 15.0
+OPERATION_BOUND_S = 30.0
 
 
 @dataclass
@@ -99,7 +103,7 @@ def dev_authority_dir(folder: Path, fleet: Fleet) -> Path:
 @asynccontextmanager
 async def local_api(link: LocalLink, tmp_path: Path, locks: int = 1) -> AsyncIterator[LocalApi]:
     fleet = await Fleet.start(
-        tmp_path / "sim", locks, lambda name: attach_controller(link, name), timing=TEST_TIMING
+        tmp_path / "sim", locks, lambda name: attach_controller(link, name), timing=LOCAL_API_TIMING
     )
     data_dir = tmp_path / "gateway"
     config = GatewayConfig(
