@@ -49,10 +49,10 @@ DEFAULT_LOCKS: Final = 10
 # within one 20 ms advert and the bound only matters if something is broken.
 HUB_LISTEN_S: Final = 2.0
 # Production advertising (1 s beacon asleep, 20 ms awake); the wake window and the linger after
-# a disconnect are shortened so that a lock falls asleep between samples within a second and
-# every "wake -> battery" sample starts from a sleeping lock. A 10-lock hub pass (~0.3 s)
-# still fits in one wake window.
-BENCH_TIMING: Final = LockTiming(wake_window_s=1.0, linger_after_disconnect_s=0.2)
+# a disconnect are shortened so that a lock falls asleep between samples within seconds and
+# every "wake -> battery" sample starts from a sleeping lock. A 10-lock hub pass (~1 s, more
+# on a busy machine) still fits in one wake window.
+BENCH_TIMING: Final = LockTiming(wake_window_s=3.0, linger_after_disconnect_s=0.2)
 # How often the bench looks whether a lock has fallen asleep.
 ASLEEP_POLL_S: Final = 0.02
 
