@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from gateway.sync_client import SyncClient
+from gateway.sync_client import SyncClient, changes_in
 
 BATCH = 1000  # the server's largest page, as PouchDB's batch_size in the bench
 # The level the server compresses at (server/app.py) and Node's zlib default on PouchDB's side.
@@ -36,6 +36,7 @@ class StoringClient(SyncClient):
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = await super()._post(path, body)
         if path.endswith("/pull") and self.store is not None:
+            changes = changes_in(answer)
             with self.store:
                 self.store.executemany(
                     "INSERT INTO row (entity, id, version, data) VALUES (?, ?, ?, ?) "
@@ -43,13 +44,13 @@ class StoringClient(SyncClient):
                     "data = excluded.data",
                     [
                         (c["entity"], c["id"], c["version"], json.dumps(c["data"]))
-                        for c in answer["changes"]
+                        for c in changes
                         if c["op"] == "upsert"
                     ],
                 )
                 self.store.executemany(
                     "DELETE FROM row WHERE entity = ? AND id = ?",
-                    [(c["entity"], c["id"]) for c in answer["changes"] if c["op"] == "remove"],
+                    [(c["entity"], c["id"]) for c in changes if c["op"] == "remove"],
                 )
         return answer
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 SCHEMA_VERSION = 1
 PULL_BATCH = 500
 PUSH_BATCH = 100
@@ -26,6 +26,29 @@ class SyncClientError(Exception):
         self.status = status
         self.code = body.get("code", "")
         self.body = body
+
+
+def changes_in(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """A pull answer's changes, one object each (protocol 2 sends upserts as tables)."""
+    changes = list(answer["changes"])
+    for table in answer.get("tables") or []:
+        columns = table["columns"]
+        for index, (row_id, version) in enumerate(
+            zip(table["ids"], table["versions"], strict=True)
+        ):
+            data = {"id": row_id, **{field: values[index] for field, values in columns.items()}}
+            if data["id"] is None:  # the row's data had no id of its own
+                del data["id"]
+            changes.append(
+                {
+                    "entity": table["entity"],
+                    "id": row_id,
+                    "op": "upsert",
+                    "version": version,
+                    "data": data,
+                }
+            )
+    return changes
 
 
 @dataclass
@@ -110,7 +133,7 @@ class SyncClient:
                     raise
                 await self.register()
                 continue
-            for change in answer["changes"]:
+            for change in changes_in(answer):
                 key = (change["entity"], change["id"])
                 if change["op"] == "remove":
                     self.rows.pop(key, None)

@@ -48,7 +48,9 @@ class SyncController(Controller):
     async def pull(self, data: PullIn, principal: Principal, services: Services) -> PullOut:
         """Changes in your scope after ``cursor``, oldest first, at most ``limit`` entities."""
         check_versions(data)
-        return await SyncService(services).pull(principal, data.client_id, data.cursor, data.limit)
+        return await SyncService(services).pull(
+            principal, data.client_id, data.cursor, data.limit, data.protocol
+        )
 
     @post("/push", status_code=HTTP_200_OK)
     async def push(self, data: PushIn, principal: Principal, services: Services) -> PushOut:

@@ -1,5 +1,9 @@
-"""Wire types of the sync protocol (version 1). Every request carries the protocol and the
-client's schema version, so an old client is told to update instead of being misread."""
+"""Wire types of the sync protocol. Every request carries the protocol and the client's schema
+version, so an old client is told to update instead of being misread.
+
+Protocol 2 sends a pull's upserts as tables (one per entity: ids, versions and a list of values
+per field) instead of one object per row; gzip then finds the repeats within a field. Protocol
+1 (one object per change) is still answered, for clients not yet updated."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from uuid import UUID
 
 import msgspec
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+OLDEST_PROTOCOL_VERSION = 1
+# From this protocol on, a pull's upserts come as ``ChangeTable``s.
+TABLES_PROTOCOL = 2
 SCHEMA_VERSION = 1
 MAX_PULL_BATCH = 1000
 DEFAULT_PULL_BATCH = 500
@@ -58,11 +65,23 @@ class Change(msgspec.Struct, kw_only=True, omit_defaults=True):
     data: dict[str, Any] | None = None
 
 
-class PullOut(msgspec.Struct, kw_only=True):
+class ChangeTable(msgspec.Struct, kw_only=True):
+    """Upserts of one entity, column by column: row i is ``{field: columns[field][i]}`` plus
+    ``"id": ids[i]`` (the row's own id, sent once), at change number ``versions[i]``."""
+
+    entity: str
+    ids: list[UUID]
+    versions: list[int]
+    columns: dict[str, list[Any]]
+
+
+class PullOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     cursor: int
     more: bool
+    # Protocol 1: every change; protocol 2: removals only, upserts are in ``tables``.
     changes: list[Change]
     server_time: datetime
+    tables: list[ChangeTable] | None = None
 
 
 class MutationIn(msgspec.Struct, kw_only=True):

@@ -29,9 +29,12 @@ from server.orders.tables import (
 from server.sync import changes as log
 from server.sync import mutations, scopes
 from server.sync.schemas import (
+    OLDEST_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
     SCHEMA_VERSION,
+    TABLES_PROTOCOL,
     Change,
+    ChangeTable,
     ChecksumsOut,
     MutationIn,
     MutationResult,
@@ -49,7 +52,10 @@ class UnknownClient(Conflict):
 
 
 def check_versions(request: Versioned) -> None:
-    if request.protocol != PROTOCOL_VERSION or request.schema > SCHEMA_VERSION:
+    if (
+        not OLDEST_PROTOCOL_VERSION <= request.protocol <= PROTOCOL_VERSION
+        or request.schema > SCHEMA_VERSION
+    ):
         raise Conflict(
             f"This app speaks sync protocol {request.protocol} with data schema {request.schema}; "
             f"the server speaks protocol {PROTOCOL_VERSION}, schema {SCHEMA_VERSION}. Reload the "
@@ -69,6 +75,30 @@ def scope_digest(rows: list[tuple[str, object, int]]) -> ScopeChecksum:
     for entity, entity_id, version in rows:
         folded ^= _digest(entity, entity_id, version)
     return ScopeChecksum(count=len(rows), digest=f"{folded:016x}")
+
+
+def as_tables(upserts: list[Change]) -> list[ChangeTable]:
+    """Upserts as one table per entity and field set (protocol 2), in change order."""
+    tables: dict[tuple[str, tuple[str, ...]], ChangeTable] = {}
+    for change in upserts:
+        data = dict(change.data or {})
+        # The row's id is the change's id: sent once, in ``ids``.
+        if data.get("id") == str(change.id):
+            del data["id"]
+        else:  # its own id column (None: the data has no id; the client leaves it out)
+            data["id"] = data.get("id")
+        fields = tuple(data)
+        table = tables.get((change.entity, fields))
+        if table is None:
+            table = ChangeTable(
+                entity=change.entity, ids=[], versions=[], columns={f: [] for f in fields}
+            )
+            tables[(change.entity, fields)] = table
+        table.ids.append(change.id)
+        table.versions.append(change.version)
+        for field, value in data.items():
+            table.columns[field].append(value)
+    return list(tables.values())
 
 
 class SyncService:
@@ -98,7 +128,14 @@ class SyncService:
         return row
 
     # -- pull -------------------------------------------------------------------------------
-    async def pull(self, principal: Principal, client_id: UUID, cursor: int, limit: int) -> PullOut:
+    async def pull(
+        self,
+        principal: Principal,
+        client_id: UUID,
+        cursor: int,
+        limit: int,
+        protocol: int = PROTOCOL_VERSION,
+    ) -> PullOut:
         await self._client(principal, client_id)
         tokens = sorted(scopes.principal_tokens(principal))
         # Most pulls find nothing new: one statement (its own snapshot) answers those.
@@ -108,11 +145,19 @@ class SyncService:
             entries = await self._entries(tokens, cursor, limit)
             new_cursor = entries[-1]["change_number"] if entries else cursor
             changes = await self._changes(principal, tokens, entries)
+        if protocol < TABLES_PROTOCOL:
+            return PullOut(
+                cursor=new_cursor,
+                more=len(entries) == limit,
+                changes=changes,
+                server_time=self.s.clock.now(),
+            )
         return PullOut(
             cursor=new_cursor,
             more=len(entries) == limit,
-            changes=changes,
+            changes=[c for c in changes if c.op == "remove"],
             server_time=self.s.clock.now(),
+            tables=as_tables([c for c in changes if c.op == "upsert"]),
         )
 
     @staticmethod
