@@ -12,16 +12,26 @@ class LockworkError(Exception):
 
     ``message`` is written for a person: it says what went wrong and what to do next.
     ``code`` is a stable machine-readable identifier (snake_case) for clients.
+    ``message_sv`` is the Swedish text, where the refusal reaches a person in the app.
     """
 
     code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        message_sv: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.field = field
+        if message_sv is not None:
+            self.message_sv = message_sv
 
 
 class ValidationFailed(LockworkError):

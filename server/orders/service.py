@@ -105,7 +105,11 @@ class OrderService:
             .first()
         )
         if not row or not perm.can_see_order(principal, facts(row)):
-            raise NotFound("No such order.")
+            raise NotFound(
+                "No such order, or it is no longer yours (it may have been reassigned).",
+                message_sv="Ordern finns inte, eller är inte längre din (den kan ha fått en "
+                "annan montör).",
+            )
         return row
 
     def _conditions(self, principal: Principal, filters: OrderFilters) -> list[Any]:
