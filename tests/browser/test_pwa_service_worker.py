@@ -76,7 +76,7 @@ def test_update_waits_while_the_outbox_has_entries(
     page.reload()
     notice = page.get_by_test_id("update-waiting")
     expect(notice).to_be_visible(timeout=SYNC_TIMEOUT_MS)
-    expect(notice).to_contain_text("1 osynkade")
+    expect(notice).to_contain_text("osynkade ändringar (1)")
     expect(notice.get_by_role("button", name="Uppdatera nu")).to_be_disabled()
     check_screen(page, "fitter-update-waiting", full_page=False)
     # Even asked directly, the waiting worker checks the outbox itself and stays waiting.

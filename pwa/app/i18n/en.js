@@ -43,7 +43,7 @@ export default {
   'mutation.order.put_on_hold': 'hold',
   'mutation.order.resume': 'resume',
 
-  'update.waiting_outbox': 'A new version of the app is waiting. It is installed once your {n} unsynced changes are sent.',
+  'update.waiting_outbox': 'A new version of the app is waiting. It is installed once your unsynced changes ({n}) are sent.',
   'update.ready': 'A new version of the app is waiting.',
   'update.now': 'Update now',
 
@@ -65,7 +65,7 @@ export default {
   'settings.signed_in_as': 'Logged in as {name}.',
   'settings.logout': 'Log out',
   'settings.logout_info': 'Logging out removes the orders from this phone.',
-  'settings.logout_pending': 'You have {n} unsynced changes. Sync before logging out.',
+  'settings.logout_pending': 'You have unsynced changes ({n}). Sync before logging out.',
 
   'status.draft': 'Draft',
   'status.ordered': 'Ordered',
@@ -115,7 +115,7 @@ export default {
   'detail.back': 'Orders',
   'detail.booked_for': 'Booked {time}',
   'detail.due': 'Due by {date}',
-  'detail.pending': '{n} changes waiting to be sent.',
+  'detail.pending': 'Changes waiting to be sent: {n}.',
   'detail.next_step': 'Next step',
   'detail.nothing_to_do': 'Nothing to do right now.',
   'detail.description': 'Description',

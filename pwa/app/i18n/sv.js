@@ -43,7 +43,7 @@ export default {
   'mutation.order.put_on_hold': 'vilande',
   'mutation.order.resume': 'återupptagning',
 
-  'update.waiting_outbox': 'En ny version av appen väntar. Den installeras när dina {n} osynkade ändringar har skickats.',
+  'update.waiting_outbox': 'En ny version av appen väntar. Den installeras när dina osynkade ändringar ({n}) har skickats.',
   'update.ready': 'En ny version av appen väntar.',
   'update.now': 'Uppdatera nu',
 
@@ -65,7 +65,7 @@ export default {
   'settings.signed_in_as': 'Inloggad som {name}.',
   'settings.logout': 'Logga ut',
   'settings.logout_info': 'Utloggning tar bort ärendena från telefonen.',
-  'settings.logout_pending': 'Du har {n} osynkade ändringar. Synka innan du loggar ut.',
+  'settings.logout_pending': 'Du har osynkade ändringar ({n}). Synka innan du loggar ut.',
 
   'status.draft': 'Utkast',
   'status.ordered': 'Beställd',
@@ -115,7 +115,7 @@ export default {
   'detail.back': 'Ärenden',
   'detail.booked_for': 'Bokad {time}',
   'detail.due': 'Ska vara klart senast {date}',
-  'detail.pending': '{n} ändringar väntar på att skickas.',
+  'detail.pending': 'Ändringar som väntar på att skickas: {n}.',
   'detail.next_step': 'Nästa steg',
   'detail.nothing_to_do': 'Inget att göra just nu.',
   'detail.description': 'Beskrivning',

@@ -11,6 +11,9 @@ import { toInputValue, fromInputValue, today } from '../time.js';
 import { flags } from './order-card.js';
 import './lock-panel.js';
 
+// The server's completion guard asks lock evidence of these kinds only (DESIGN.md, order life cycle).
+const EVIDENCE_KINDS = ['installation', 'service', 'battery'];
+
 const OUTCOMES = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
 const WHOM = ['customer', 'relative', 'provider', 'other'];
 const SEEKING_CONTACT = ['ordered', 'contacting'];
@@ -147,7 +150,7 @@ class OrderDetail extends Screen {
     const materials = (c.materials || []).map((m) => (m.quantity > 1 ? `${m.quantity} ${m.name}` : m.name)).join('\n');
     return html`<form class="complete stack" data-form="complete" aria-labelledby="complete-h">
       <h3 id="complete-h">${t('complete.title')}</h3>
-      <p class="muted" data-testid="complete-evidence-note">${t('complete.evidence')}</p>
+      ${EVIDENCE_KINDS.includes(o.kind) ? html`<p class="muted" data-testid="complete-evidence-note">${t('complete.evidence')}</p>` : ''}
       ${refused ? html`<p class="notice-inline" data-testid="complete-refused">${t('complete.refused', { reason: getLang() === 'sv' && refused.message_sv ? refused.message_sv : refused.message })}</p>` : ''}
       <label for="c-done">${t('complete.work_done')}</label>
       <textarea id="c-done" name="work_done" rows="3" required maxlength="4000">${c.work_done || ''}</textarea>
