@@ -19,7 +19,7 @@ import msgspec
 
 from gateway.errors import GatewayError
 from gateway.local_api.error_codes import describe
-from gateway.lock_access import NOT_SERVED, AccessUnavailable
+from gateway.lock_access import NOT_SERVED, AccessUnavailable, access_for
 from gateway.operations import WakeTimeout
 from gateway.operations import battery as read_battery
 from gateway.runtime import GatewayConfig, Runtime, open_runtime
@@ -88,8 +88,8 @@ async def hub_round(
         ctx = runtime.ctx
         ctx.wake_timeout_s = listen_s
         try:
-            grant = await runtime.access.grant(serial, None)
-            reading = await read_battery(ctx, serial, grant.access, server_nonce=grant.server_nonce)
+            access, server_nonce = await access_for(runtime.access, serial, None)
+            reading = await read_battery(ctx, serial, access, server_nonce=server_nonce)
         except AccessUnavailable as exc:
             if exc.code != NOT_SERVED:
                 failed.append(HubSkip(serial, exc.code, exc.message))

@@ -4,14 +4,17 @@ Two sources with one interface (`LockAccess`):
 
 - `ServerLockAccess`: the Lockwork server (contract A), for the fitter's assigned orders, with
   the offline cache of `gateway.server_client` (pairing works offline with a ticket fetched
-  earlier; a credential fetched for the visit is reused).
+  earlier; a credential fetched for the visit is reused offline, its server nonce for one
+  reading only: see `gateway.operations.battery`). Online, every operation gets a new
+  credential and so a new server nonce. For a lock the server has not learnt the key of (one
+  paired before Lockwork) the credential is fetched once connected, with the factory
+  certificate the lock presents (`access_for`).
 - `DevLockAccess`: DEVELOPMENT ONLY, `gateway.dev_authority` signs everything itself, for the
   simulator and the demo until (or where) there is no server.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final, Protocol
 
 import httpx
@@ -20,7 +23,7 @@ import msgspec
 from gateway.dev_authority import DevAuthority
 from gateway.errors import CodedError
 from gateway.known_locks import KnownLocks
-from gateway.operations import StaffAccess
+from gateway.operations import Access, GrantOnConnect, LockGrant, StaffAccess
 from gateway.protocol.crypto import SigningKey
 from gateway.server_client import LockServerClient, ServerAccessError, ServerUnreachable
 from gateway.sync_client import SyncClient, SyncClientError
@@ -29,10 +32,16 @@ HTTP_BAD_REQUEST: Final = 400
 HTTP_CONFLICT: Final = 409
 # A lock in the hub's sync scope (its fitter's) that a planner did not give the hub.
 NOT_SERVED: Final = "not_served"
+# The server's refusal of a credential for a lock whose key it has not learnt (contract A).
+LOCK_IDENTITY_UNKNOWN: Final = "lock_identity_unknown"
 
 
 class AccessUnavailable(CodedError):
     """What the lock needs cannot be had for this request (the message says why)."""
+
+
+class LockIdentityUnknown(AccessUnavailable):
+    """The server needs the lock's factory certificate before it signs a credential for it."""
 
 
 # Orders whose visit may pair a lock (the server issues pairing tickets for these kinds).
@@ -48,14 +57,6 @@ class Prepared(msgspec.Struct, frozen=True):
     credential_valid_to: float | None = None
 
 
-@dataclass(frozen=True)
-class LockGrant:
-    """A staff credential for one lock and the server nonce for its signed reports."""
-
-    access: StaffAccess
-    server_nonce: bytes | None
-
-
 class LockAccess(Protocol):
     """What the local API and the hub ask for before they talk to a lock."""
 
@@ -63,7 +64,9 @@ class LockAccess(Protocol):
 
     async def pairing_ticket(self, order_id: str | None) -> bytes: ...
 
-    async def grant(self, serial: str, order_id: str | None) -> LockGrant: ...
+    async def grant(
+        self, serial: str, order_id: str | None, lock_certificate: bytes | None = None
+    ) -> LockGrant: ...
 
     async def unbind_token(self, serial: str, order_id: str | None) -> bytes: ...
 
@@ -72,6 +75,35 @@ class LockAccess(Protocol):
     async def prepare(self, order_id: str) -> Prepared: ...
 
     async def served_serials(self) -> list[str]: ...
+
+
+async def access_for(
+    source: LockAccess, serial: str, order_id: str | None
+) -> tuple[Access, bytes | None]:
+    """What an operation on the lock is given: the credential and server nonce, fetched before
+    connecting; or, when the server does not know the lock's key yet, a `GrantOnConnect` that
+    asks again with the certificate the lock presents once connected."""
+    try:
+        grant = await source.grant(serial, order_id)
+    except LockIdentityUnknown:
+
+        async def with_certificate(certificate: bytes) -> LockGrant:
+            return await source.grant(serial, order_id, certificate)
+
+        return GrantOnConnect(with_certificate), None
+    return grant.access, grant.server_nonce
+
+
+def _identity_unknown(serial: str, exc: ServerAccessError) -> LockIdentityUnknown | None:
+    if exc.status != HTTP_CONFLICT or exc.server_code != LOCK_IDENTITY_UNKNOWN:
+        return None
+    return LockIdentityUnknown(
+        f"The server does not know lock {serial}'s key yet; the gateway sends the lock's "
+        "factory certificate once connected.",
+        code=LOCK_IDENTITY_UNKNOWN,
+        message_sv=f"Servern känner inte till låset {serial} än; gatewayen skickar låsets "
+        "fabrikscertifikat när den är ansluten.",
+    )
 
 
 def _order_required(what: str) -> AccessUnavailable:
@@ -101,11 +133,27 @@ class ServerLockAccess:
             raise _order_required("A pairing ticket")
         return bytes.fromhex((await self.client.pairing_ticket(order_id)).ticket)
 
-    async def grant(self, serial: str, order_id: str | None) -> LockGrant:
+    async def grant(
+        self, serial: str, order_id: str | None, lock_certificate: bytes | None = None
+    ) -> LockGrant:
+        """A credential and server nonce: online a new one for every call (the server takes
+        each nonce once); offline the visit's cached one. ``lock_certificate`` is sent for a
+        lock the server does not know yet (`LockIdentityUnknown` without it)."""
+        try:
+            return await self._grant(serial, order_id, lock_certificate)
+        except ServerAccessError as exc:
+            unknown = None if lock_certificate is not None else _identity_unknown(serial, exc)
+            if unknown is None:
+                raise
+            raise unknown from exc
+
+    async def _grant(
+        self, serial: str, order_id: str | None, lock_certificate: bytes | None
+    ) -> LockGrant:
         if order_id is None and self.device_id is not None:
             try:
                 answer = await self.client.hub_credential(
-                    self.device_id, serial, self.staff_key.public_key
+                    self.device_id, serial, self.staff_key.public_key, lock_certificate
                 )
             except ServerAccessError as exc:
                 if exc.status != HTTP_BAD_REQUEST:
@@ -125,7 +173,9 @@ class ServerLockAccess:
                 raise _order_required("A staff credential")
             answer = cached
         else:
-            answer = await self.client.staff_credential(order_id, serial, self.staff_key.public_key)
+            answer = await self.client.staff_credential(
+                order_id, serial, self.staff_key.public_key, lock_certificate
+            )
         return LockGrant(
             StaffAccess(self.staff_key, bytes.fromhex(answer.credential)),
             bytes.fromhex(answer.server_nonce),
@@ -189,7 +239,9 @@ class DevLockAccess:
     async def pairing_ticket(self, order_id: str | None) -> bytes:
         return self.authority.ticket()
 
-    async def grant(self, serial: str, order_id: str | None) -> LockGrant:
+    async def grant(
+        self, serial: str, order_id: str | None, lock_certificate: bytes | None = None
+    ) -> LockGrant:
         known = self.known.get(serial)
         if known is None:
             raise AccessUnavailable(

@@ -338,6 +338,7 @@ class LockSession:
         self._busy = asyncio.Lock()
         self._channel: SecureChannel | None = None
         self._certificate: FactoryCertificate | None = None
+        self._certificate_bytes = b""
         self._broken: str | None = None
         self._subscribed = False
 
@@ -355,6 +356,15 @@ class LockSession:
                 f"No secure session with lock {self.label} yet. Connect again.", lock=self.label
             )
         return self._certificate
+
+    @property
+    def certificate_bytes(self) -> bytes:
+        """The lock's factory certificate exactly as the factory signed it (from HELLO_ACK)."""
+        if not self._certificate_bytes:
+            raise SessionBroken(
+                f"No secure session with lock {self.label} yet. Connect again.", lock=self.label
+            )
+        return self._certificate_bytes
 
     @property
     def lock_id(self) -> bytes:
@@ -497,6 +507,7 @@ class LockSession:
                 lock=self.link.label,
             )
         self._channel, self._certificate = channel, certificate
+        self._certificate_bytes = handshake.certificate_bytes or b""
         self._progress(Progress.of(Step.SESSION_OPEN, lock=certificate.serial))
         return certificate
 

@@ -18,7 +18,7 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final
@@ -99,6 +99,28 @@ class StaffAccess:
 
     key: SigningKey
     credential: bytes
+
+
+@dataclass(frozen=True)
+class LockGrant:
+    """A staff credential for one lock and the server nonce for its signed reports."""
+
+    access: StaffAccess
+    server_nonce: bytes | None
+
+
+@dataclass(frozen=True)
+class GrantOnConnect:
+    """A grant fetched once the lock is connected: the server has not learnt this lock's key
+    (a lock paired before Lockwork), so it needs the factory certificate the lock presents in
+    the session handshake. ``fetch`` gets the certificate's bytes."""
+
+    fetch: Callable[[bytes], Awaitable[LockGrant]]
+
+
+# What an operation on a paired lock is given: the credential, or the way to get it once
+# connected.
+Access = StaffAccess | GrantOnConnect
 
 
 class WakeTimeout(GatewayError):
@@ -194,6 +216,9 @@ class BatteryReading(msgspec.Struct, frozen=True):
     report: str  # hex: the lock-signed report, exactly as the server will verify it
     server_nonce: str
     server_nonce_from_server: bool  # False: the gateway chose it (offline); see `battery`
+    # False: this reading cannot count as the lock's evidence on the server (the gateway chose
+    # the nonce); the fitter reads the battery again with the gateway online.
+    counts_as_evidence: bool
     queued_id: str
 
 
@@ -392,28 +417,61 @@ async def _session(
         yield session
 
 
+async def _authorize(
+    ctx: OperationContext, session: LockSession, access: Access, server_nonce: bytes | None
+) -> tuple[StaffAccess, bytes | None]:
+    """The credential (and server nonce) for the connected lock, fetched now if need be."""
+    if isinstance(access, StaffAccess):
+        return access, server_nonce
+    ctx.progress(Progress.of(Step.SENDING_LOCK_CERTIFICATE, lock=session.label))
+    grant = await access.fetch(session.certificate_bytes)
+    return grant.access, grant.server_nonce
+
+
+async def _fresh_nonce(
+    ctx: OperationContext, lock: str, server_nonce: bytes | None
+) -> tuple[bytes, bool]:
+    """The nonce for a signed report, and whether it is one the server will take.
+
+    The server accepts each nonce it issued once. A nonce already carried by a stored report
+    (a second reading offline on the visit's cached credential) would be refused as reused;
+    then, as without any server nonce, the gateway picks one, and the fitter is told that this
+    reading is not evidence until it is read again online.
+    """
+    if server_nonce is not None and not await ctx.queue.holds_nonce(server_nonce):
+        return server_nonce, True
+    step = Step.NONCE_ALREADY_USED if server_nonce is not None else Step.NO_SERVER_NONCE
+    ctx.progress(Progress.of(step, lock=lock))
+    return ctx.rng(NONCE_BYTES), False
+
+
 # -- operations on one lock ------------------------------------------------------------------
 
 
 async def battery(
     ctx: OperationContext,
     lock: str,
-    access: StaffAccess,
+    access: Access,
     *,
     server_nonce: bytes | None = None,
 ) -> BatteryReading:
     """Battery percent and voltage as a lock-signed report, queued for upload.
 
-    ``server_nonce`` is the nonce the server handed out for this visit (with the credential);
-    the server accepts a report only with a nonce it issued. Without one (no connection when
-    the visit was prepared) the gateway picks a random nonce: the reading is still signed by
-    the lock and queued, and the server decides what such a report is worth.
+    ``server_nonce`` is the nonce the server handed out with the credential (with a
+    `GrantOnConnect`, the fetched grant's); the server accepts a report only with a nonce it
+    issued, and each nonce once. Without one, or with one a stored report already carries
+    (offline, the visit's cached credential read twice), the gateway picks a random nonce: the
+    reading is still signed by the lock and queued, but it does not count as the lock's
+    evidence (``counts_as_evidence`` False, and the fitter is told so).
     """
     if server_nonce is not None and len(server_nonce) != NONCE_BYTES:
         raise InputError(f"The server nonce must be {NONCE_BYTES} bytes (32 hex characters).")
-    nonce = server_nonce if server_nonce is not None else ctx.rng(NONCE_BYTES)
     async with _session(ctx, lock) as session:
-        client = session.command_client(access.key, access.credential)
+        staff, server_nonce = await _authorize(ctx, session, access, server_nonce)
+        # Chosen while the session holds the lock's registry entry, so a second operation on
+        # this lock cannot take the same nonce before this report is stored.
+        nonce, from_server = await _fresh_nonce(ctx, session.label, server_nonce)
+        client = session.command_client(staff.key, staff.credential)
         receipt = await session.run(client, Command.READ_REPORT, nonce)
         certificate = session.certificate
         lock_id = session.lock_id
@@ -441,6 +499,8 @@ async def battery(
         server_nonce=nonce,
     )
     ctx.progress(Progress.of(Step.REPORT_STORED, lock=certificate.serial, id=queued.id))
+    if not from_server:
+        ctx.progress(Progress.of(Step.READING_NOT_EVIDENCE, lock=certificate.serial))
     return BatteryReading(
         serial=certificate.serial,
         lock_id=lock_id.hex(),
@@ -453,7 +513,8 @@ async def battery(
         lock_time=report.lock_time,
         report=receipt.result.hex(),
         server_nonce=nonce.hex(),
-        server_nonce_from_server=server_nonce is not None,
+        server_nonce_from_server=from_server,
+        counts_as_evidence=from_server,
         queued_id=queued.id,
     )
 
@@ -527,11 +588,12 @@ async def pair(ctx: OperationContext, lock: str, ticket: bytes) -> PairResult:
 
 
 async def unpair(
-    ctx: OperationContext, lock: str, access: StaffAccess, unbind_token: bytes
+    ctx: OperationContext, lock: str, access: Access, unbind_token: bytes
 ) -> UnpairResult:
     """Return a paired lock to factory-new with a server-signed unbind token."""
     async with _session(ctx, lock) as session:
-        client = session.command_client(access.key, access.credential)
+        staff, _nonce = await _authorize(ctx, session, access, None)
+        client = session.command_client(staff.key, staff.credential)
         receipt, signed = await session.run_signed(client, Command.UNPAIR, unbind_token)
         serial = session.certificate.serial
         lock_id = session.lock_id
@@ -548,10 +610,11 @@ async def unpair(
     )
 
 
-async def test(ctx: OperationContext, lock: str, access: StaffAccess) -> TestResult:
+async def test(ctx: OperationContext, lock: str, access: Access) -> TestResult:
     """OPERATE_TEST: a lock/unlock cycle. A fault raises a typed error (bolt left as it was)."""
     async with _session(ctx, lock) as session:
-        client = session.command_client(access.key, access.credential)
+        staff, _nonce = await _authorize(ctx, session, access, None)
+        client = session.command_client(staff.key, staff.credential)
         receipt = await session.run(client, Command.OPERATE_TEST)
         serial = session.certificate.serial
     return TestResult(
@@ -570,10 +633,11 @@ def _code_name(enum: Callable[[int], object], value: int) -> str:
         return f"UNKNOWN_{value:#04x}"
 
 
-async def log(ctx: OperationContext, lock: str, access: StaffAccess) -> LogResult:
+async def log(ctx: OperationContext, lock: str, access: Access) -> LogResult:
     """The lock's own event log (commands it authorised, with status and fault), oldest first."""
     async with _session(ctx, lock) as session:
-        client = session.command_client(access.key, access.credential)
+        staff, _nonce = await _authorize(ctx, session, access, None)
+        client = session.command_client(staff.key, staff.credential)
         receipt = await session.run(client, Command.READ_EVENT_LOG)
         serial = session.certificate.serial
     try:
@@ -620,10 +684,11 @@ _OWNER_TEXT: Final[dict[FaultOwner, tuple[str, str, str]]] = {
 }
 
 
-async def diagnose(ctx: OperationContext, lock: str, access: StaffAccess) -> Diagnosis:
+async def diagnose(ctx: OperationContext, lock: str, access: Access) -> Diagnosis:
     """Who owns the lock's last fault: the lock unit (ours) or the lock case (customer's)."""
     async with _session(ctx, lock) as session:
-        client = session.command_client(access.key, access.credential)
+        staff, _nonce = await _authorize(ctx, session, access, None)
+        client = session.command_client(staff.key, staff.credential)
         receipt = await session.run(client, Command.DIAGNOSE)
         serial = session.certificate.serial
     try:

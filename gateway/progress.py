@@ -47,6 +47,10 @@ class Step(StrEnum):
     PAIRING_RECEIPT_STORED = "pairing_receipt_stored"
     UNPAIR_RECEIPT_STORED = "unpair_receipt_stored"
     FETCHING_CREDENTIAL = "fetching_credential"
+    SENDING_LOCK_CERTIFICATE = "sending_lock_certificate"
+    NONCE_ALREADY_USED = "server_nonce_already_used"
+    NO_SERVER_NONCE = "no_server_nonce"
+    READING_NOT_EVIDENCE = "reading_not_evidence"
     UPLOADING = "uploading_reports"
 
 
@@ -148,6 +152,32 @@ MESSAGES: Final[dict[Step, tuple[str, str]]] = {
     Step.FETCHING_CREDENTIAL: (
         "Fetching the credential for {lock}",
         "Hämtar behörigheten för {lock}",
+    ),
+    Step.SENDING_LOCK_CERTIFICATE: (
+        "The server does not know lock {lock} yet: fetching the credential with the factory "
+        "certificate the lock has just shown",
+        "Servern känner inte till låset {lock} än: hämtar behörigheten med låsets "
+        "fabrikscertifikat",
+    ),
+    Step.NONCE_ALREADY_USED: (
+        "The server's one-time code for {lock} was used by an earlier reading and no new one "
+        "could be fetched (no connection to the server, or no order): the gateway chooses the "
+        "code for this reading",
+        "Serverns engångskod för {lock} har redan använts av en tidigare avläsning och ingen "
+        "ny kunde hämtas (ingen kontakt med servern, eller ingen order): gatewayen väljer "
+        "koden för den här avläsningen",
+    ),
+    Step.NO_SERVER_NONCE: (
+        "No one-time code from the server for {lock}: the gateway chooses the code for this "
+        "reading",
+        "Ingen engångskod från servern för {lock}: gatewayen väljer koden för den här avläsningen",
+    ),
+    Step.READING_NOT_EVIDENCE: (
+        "This reading of {lock} cannot count as the lock's evidence, since its one-time code "
+        "is not from the server. Read the battery again when the gateway is online.",
+        "Den här avläsningen av {lock} kan inte räknas som låsets bevis, eftersom "
+        "engångskoden inte kommer från servern. Läs av batteriet igen när gatewayen är "
+        "ansluten till nätet.",
     ),
     Step.UPLOADING: (
         "Uploading {count} signed report(s) to the server",

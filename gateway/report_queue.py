@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS lock_reports (
     reason       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS lock_reports_status ON lock_reports (status, queued_at);
+CREATE INDEX IF NOT EXISTS lock_reports_nonce ON lock_reports (server_nonce);
 """
 
 
@@ -274,6 +275,17 @@ class ReportQueue:
             lambda: self._select("WHERE kind = ? AND data = ?", (kind.value, data.hex()))
         )
         return rows[0] if rows else None
+
+    async def holds_nonce(self, server_nonce: bytes) -> bool:
+        """Whether a stored report already carries this server nonce (whatever its upload state).
+
+        The server takes each nonce once, so a nonce stored here is spent: the row and its
+        nonce reach the disk in one commit, so there is no moment when a report is kept but its
+        nonce still looks free (the gateway's durable record of the nonces it has used).
+        """
+        sql = "SELECT 1 FROM lock_reports WHERE server_nonce = ? LIMIT 1"
+        rows = await self._call(lambda: self._conn().execute(sql, (server_nonce.hex(),)).fetchall())
+        return bool(rows)
 
     async def get(self, report_id: str) -> QueuedReport | None:
         rows = await self._call(lambda: self._select("WHERE id = ?", (report_id,)))

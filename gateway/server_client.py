@@ -31,13 +31,24 @@ TICKET_MARGIN_S: Final = 150.0
 
 
 class ServerAccessError(CodedError):
-    """The server could not give what the gateway asked for."""
+    """The server could not give what the gateway asked for.
+
+    ``server_code`` is the code of the server's refusal (``{"code", "message"}``), when it
+    sent one: the gateway acts on some of them (``lock_identity_unknown``).
+    """
 
     def __init__(
-        self, message: str, *, code: str, message_sv: str, status: int | None = None
+        self,
+        message: str,
+        *,
+        code: str,
+        message_sv: str,
+        status: int | None = None,
+        server_code: str | None = None,
     ) -> None:
         super().__init__(message, code=code, message_sv=message_sv)
         self.status = status
+        self.server_code = server_code
 
 
 class ServerUnreachable(ServerAccessError):
@@ -142,12 +153,17 @@ class LockServerClient:
                 detail = response.json()
             except ValueError:
                 detail = {}
+            if not isinstance(detail, dict):
+                detail = {}
             text = detail.get("message") or detail.get("detail") or response.text[:200]
+            server_code = detail.get("code")
             raise ServerAccessError(
                 f"The server refused ({response.status_code}): {text}",
                 code="server_refused",
-                message_sv=f"Servern nekade ({response.status_code}): {text}",
+                message_sv=f"Servern nekade ({response.status_code}): "
+                f"{detail.get('message_sv') or text}",
                 status=response.status_code,
+                server_code=server_code if isinstance(server_code, str) else None,
             )
         return response.json()
 
@@ -199,16 +215,24 @@ class LockServerClient:
         return ticket
 
     async def staff_credential(
-        self, order_id: str, serial: str, staff_public_key: bytes
+        self,
+        order_id: str,
+        serial: str,
+        staff_public_key: bytes,
+        lock_certificate: bytes | None = None,
     ) -> CachedCredential:
-        """A credential for this gateway's key on one lock of the order (cached for the visit)."""
+        """A new credential, with a new server nonce, for this gateway's key on one lock of the
+        order; offline, the one cached for the visit (whose nonce may have been used already).
+
+        ``lock_certificate``: the lock's factory certificate, for a lock the server has not
+        learnt the key of (it answers ``lock_identity_unknown`` without it).
+        """
         key = f"{order_id}/{serial}"
+        body = {"staff_public_key": staff_public_key.hex(), "serial": serial}
+        if lock_certificate is not None:
+            body["lock_certificate"] = lock_certificate.hex()
         try:
-            answer = await self._request(
-                "POST",
-                f"/api/orders/{order_id}/staff-credential",
-                {"staff_public_key": staff_public_key.hex(), "serial": serial},
-            )
+            answer = await self._request("POST", f"/api/orders/{order_id}/staff-credential", body)
         except ServerUnreachable:
             cached = self.cache().credentials.get(key)
             if cached is not None and cached.valid_to > self._clock():
@@ -238,14 +262,17 @@ class LockServerClient:
         return str(order["kind"]), str(lock["serial"])
 
     async def hub_credential(
-        self, device_id: str, serial: str, staff_public_key: bytes
+        self,
+        device_id: str,
+        serial: str,
+        staff_public_key: bytes,
+        lock_certificate: bytes | None = None,
     ) -> CachedCredential:
         """A hub's read-only credential for a lock a planner set this gateway to serve."""
-        answer = await self._request(
-            "POST",
-            f"/api/devices/{device_id}/locks/credential",
-            {"staff_public_key": staff_public_key.hex(), "serial": serial},
-        )
+        body = {"staff_public_key": staff_public_key.hex(), "serial": serial}
+        if lock_certificate is not None:
+            body["lock_certificate"] = lock_certificate.hex()
+        answer = await self._request("POST", f"/api/devices/{device_id}/locks/credential", body)
         return CachedCredential(
             order_id="",
             serial=serial,

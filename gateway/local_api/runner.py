@@ -31,7 +31,7 @@ from gateway import operations as ops
 from gateway.errors import InputError
 from gateway.known_locks import KnownLocks
 from gateway.local_api.error_codes import INTERRUPTED, ErrorBody, describe
-from gateway.lock_access import LockAccess
+from gateway.lock_access import LockAccess, access_for
 from gateway.operations import OperationContext
 from gateway.progress import Progress
 
@@ -237,21 +237,23 @@ class OperationRunner:
             await self._before_grant()
         if kind is OperationKind.UNPAIR:
             token = await self._access.unbind_token(serial, order)
-            grant = await self._access.grant(serial, order)
-            unpaired = await ops.unpair(ctx, serial, grant.access, token)
+            access, _nonce = await access_for(self._access, serial, order)
+            unpaired = await ops.unpair(ctx, serial, access, token)
             self._known.remember(
                 unpaired.serial, unpaired.lock_id, paired=False, forget_pairing=True
             )
             self._on_evidence()
             return unpaired
-        grant = await self._access.grant(serial, order)
+        # Asked for each operation: online that is a new credential with a new server nonce,
+        # so every reading is evidence the server takes (it accepts each nonce once).
+        access, server_nonce = await access_for(self._access, serial, order)
         if kind is OperationKind.BATTERY:
-            reading = await ops.battery(ctx, serial, grant.access, server_nonce=grant.server_nonce)
+            reading = await ops.battery(ctx, serial, access, server_nonce=server_nonce)
             self._known.remember(reading.serial, reading.lock_id, paired=reading.paired)
             self._on_evidence()
             return reading
         if kind is OperationKind.TEST:
-            return await ops.test(ctx, serial, grant.access)
+            return await ops.test(ctx, serial, access)
         if kind is OperationKind.LOG:
-            return await ops.log(ctx, serial, grant.access)
-        return await ops.diagnose(ctx, serial, grant.access)
+            return await ops.log(ctx, serial, access)
+        return await ops.diagnose(ctx, serial, access)

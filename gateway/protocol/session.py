@@ -225,6 +225,9 @@ class ClientHandshake:
         self._authority = factory_authority_public_key
         self._expected = expected_lock_public_key
         self._done = False
+        # The lock's signed factory certificate as it came in HELLO_ACK, once it verified: the
+        # gateway forwards it to a server that has not learnt this lock's key yet.
+        self.certificate_bytes: bytes | None = None
 
     def hello(self) -> bytes:
         """HELLO frame bytes."""
@@ -249,6 +252,7 @@ class ClientHandshake:
         )
         verify_signature(certificate.public_key, ack.signature, Tag.SESSION_ACK, _th_body(th))
         c2l, l2c = _derive_keys(self._ephemeral.exchange(ack.lock_ephemeral), th)
+        self.certificate_bytes = ack.certificate
         return SecureChannel(Role.CLIENT, c2l, l2c, th), certificate
 
 

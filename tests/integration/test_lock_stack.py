@@ -228,6 +228,20 @@ def test_gateway_killed_mid_pairing_recovers_and_the_lock_is_usable(
     row = httpx.get(server_url + f"/api/locks/{lock_row_id}", cookies=login.cookies).json()
     assert row["verified_by_lock"] is True
     assert row["battery_percent"] == battery["result"]["percent"]
+
+    # Read again at once: a new credential brings a new server nonce (the server takes each
+    # once), so this reading is verified too.
+    sim(sim_dir, "touch", SERIAL)
+    again = gateway.wait(gateway.start("battery", order_id))
+    assert again["state"] == "succeeded", again["error"]
+    assert again["result"]["counts_as_evidence"] is True
+    assert again["result"]["server_nonce"] != battery["result"]["server_nonce"]
+    gateway.wait_uploaded()
+    reports = httpx.get(
+        server_url + f"/api/locks/{lock_row_id}/reports", cookies=login.cookies
+    ).json()["items"]
+    verified = {r["counter"] for r in reports if r["kind"] == "lock_report"}
+    assert len(verified) == 2
     assert second.process.poll() is None
 
 

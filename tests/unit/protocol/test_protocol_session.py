@@ -55,6 +55,8 @@ def _open_session(world: World, seed: str) -> tuple[bytes, bytes, SecureChannel,
     hello_ack, lock_channel = world.core.accept_session(hello, DeterministicRandom(seed + "/lock"))
     client_channel, certificate = handshake.finish(hello_ack)
     assert certificate.public_key == world.core.public_key
+    # The certificate exactly as the lock sent it, for a server that has not learnt its key.
+    assert handshake.certificate_bytes == world.core.certificate
     return hello, hello_ack, client_channel, lock_channel
 
 
