@@ -10,7 +10,8 @@ database, both engines), over bleak on Bumble's virtual radio to the simulator's
   is signed with a nonce the gateway chose, flagged as not evidence, and the fitter is told so
   in Swedish and English; the record of the used nonce survives a restart;
 - a lock the server has never paired (installed before Lockwork) gets its credential once the
-  gateway has sent the factory certificate the lock showed, and its reading is verified.
+  gateway has sent the factory certificate the lock showed, and its reading is verified; so
+  does a hub gateway's scheduled reading of such a lock.
 
 Nothing is mocked; "offline" is a gateway whose server address does not answer.
 """
@@ -18,6 +19,7 @@ Nothing is mocked; "offline" is a gateway whose server address does not answer.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +39,7 @@ from firmware_sim.lock import SimLock
 from firmware_sim.radio_hub import attach_controller
 from gateway import operations
 from gateway.ble.radio import Radio
+from gateway.hub import hub_round
 from gateway.known_locks import KnownLocks
 from gateway.local_api.runner import OperationKind, OperationRecord, OperationRunner
 from gateway.lock_access import ServerLockAccess
@@ -45,8 +48,10 @@ from gateway.progress import Step
 from gateway.protocol.crypto import NONCE_BYTES, SigningKey
 from gateway.protocol.pairing import issue_pairing_ticket
 from gateway.report_queue import ReportQueue
+from gateway.runtime import Runtime
 from gateway.server_client import LockServerClient
 from gateway.sync_client import SyncClient
+from gateway.uploader import Uploader
 from server.app import create_app
 from server.clock import Clock
 from server.locks.authority import server_signing_key
@@ -180,6 +185,33 @@ async def paired_installation(s: Stack) -> str:
     return order_id
 
 
+async def installed_before_lockwork(s: Stack, settings: Any, tmp_path: Path) -> str:
+    """The simulated lock, installed at customer A before Lockwork kept records: the server has
+    its row but not its key; it was paired under this server's key by another gateway, whose
+    receipt never reached the server. Returns the lock's row id."""
+    installed = Lock(
+        serial=s.lock.serial, model="D1", state="installed", customer=s.world.ids["customer_a"]
+    )
+    await installed.save()
+    server_key = server_signing_key(SecretBox(settings.secret_key))
+    ticket = issue_pairing_ticket(
+        server_key,
+        operator_certificate=operator_certificate(s.fleet.authority, server_key.public_key),
+        organisation_id=str(s.world["orderer_a"].organisation_id),
+        customer_id=s.world.ids["customer_a"],
+        fitter_id=s.fitter.user_id,
+        server_nonce=os.urandom(NONCE_BYTES),
+        issued_at=int(datetime.now(UTC).timestamp()),
+    )
+    earlier = await ReportQueue.open(tmp_path / "earlier-gateway" / "reports.sqlite3")
+    try:
+        await s.lock.press_button()
+        await operations.pair(dataclasses.replace(s.ctx, queue=earlier), s.lock.serial, ticket)
+    finally:
+        await earlier.close()
+    return str(installed.id)
+
+
 async def test_two_readings_in_a_row_are_both_verified(
     link: LocalLink, radio: Radio, queue: ReportQueue, tmp_path: Path, settings: Any
 ) -> None:
@@ -256,40 +288,7 @@ async def test_a_lock_the_server_never_paired_gets_a_credential_and_a_verified_r
     link: LocalLink, radio: Radio, queue: ReportQueue, tmp_path: Path, settings: Any
 ) -> None:
     async with stack(link, radio, queue, tmp_path, settings) as s:
-        # Installed at customer A before Lockwork kept records: the server has the lock's row
-        # but not its key; the lock was paired under this server's key by another gateway,
-        # whose receipt never reached the server.
-        installed = Lock(
-            serial=s.lock.serial, model="D1", state="installed", customer=s.world.ids["customer_a"]
-        )
-        await installed.save()
-        lock_row_id = str(installed.id)
-        server_key = server_signing_key(SecretBox(settings.secret_key))
-        ticket = issue_pairing_ticket(
-            server_key,
-            operator_certificate=operator_certificate(s.fleet.authority, server_key.public_key),
-            organisation_id=str(s.world["orderer_a"].organisation_id),
-            customer_id=s.world.ids["customer_a"],
-            fitter_id=s.fitter.user_id,
-            server_nonce=os.urandom(NONCE_BYTES),
-            issued_at=int(datetime.now(UTC).timestamp()),
-        )
-        earlier = await ReportQueue.open(tmp_path / "earlier-gateway" / "reports.sqlite3")
-        try:
-            await s.lock.press_button()
-            await operations.pair(
-                OperationContext(
-                    radio=s.ctx.radio,
-                    factory_authority_public_key=s.ctx.factory_authority_public_key,
-                    queue=earlier,
-                    wake_timeout_s=TEST_WAKE_TIMEOUT_S,
-                    answer_timeout_s=TEST_ANSWER_TIMEOUT_S,
-                ),
-                s.lock.serial,
-                ticket,
-            )
-        finally:
-            await earlier.close()
+        lock_row_id = await installed_before_lockwork(s, settings, tmp_path)
         soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         order_id = await booked_order(
             s.http, s.world, "battery", lock_id=lock_row_id, planned_start=soon
@@ -315,3 +314,48 @@ async def test_a_lock_the_server_never_paired_gets_a_credential_and_a_verified_r
         assert Step.SENDING_LOCK_CERTIFICATE not in steps(again)
         uploaded, rejected = await s.upload()
         assert uploaded == [again.result["queued_id"]] and not rejected
+
+
+async def test_a_hub_reads_a_served_lock_the_server_never_paired(
+    link: LocalLink, radio: Radio, queue: ReportQueue, tmp_path: Path, settings: Any
+) -> None:
+    async with stack(link, radio, queue, tmp_path, settings) as s:
+        lock_row_id = await installed_before_lockwork(s, settings, tmp_path)
+        # The planner sees the lock through an order of theirs at its customer.
+        soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        await booked_order(s.http, s.world, "battery", lock_id=lock_row_id, planned_start=soon)
+        created = await s.http.post(
+            "/api/devices", json={"name": "hub-stairwell"}, headers=s.fitter.headers
+        )
+        assert created.status_code == 201, created.text
+        hub_id, hub_token = created.json()["device"]["id"], created.json()["token"]
+        served = await s.http.put(
+            f"/api/devices/{hub_id}/locks",
+            json={"lock_ids": [lock_row_id]},
+            headers=s.world["planner_1"].headers,
+        )
+        assert served.status_code == 200, served.text
+
+        client = LockServerClient(
+            BASE_URL, hub_token, tmp_path / "hub", transport=httpx.ASGITransport(app=s.app)
+        )
+        s.clients.append(client)
+        runtime = Runtime(
+            gateway_id="hub",
+            ctx=s.ctx,
+            access=ServerLockAccess(client, s.staff, hub_id),
+            known=KnownLocks(tmp_path / "hub"),
+            queue=s.ctx.queue,
+            uploader=Uploader(s.ctx.queue, client),
+            radio_description="virtual",
+        )
+        await s.lock.touch()
+        lines: list[str] = []
+        round_ = await hub_round(
+            runtime, [s.lock.serial], listen_s=TEST_WAKE_TIMEOUT_S, echo=lines.append
+        )
+        assert [r.serial for r in round_.read] == [s.lock.serial], lines
+        assert round_.uploaded == 1
+        row = await s.lock_row(s.lock.serial)
+        assert row["verified_by_lock"] is True
+        assert row["battery_percent"] == round_.read[0].percent
