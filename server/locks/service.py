@@ -101,6 +101,29 @@ class LockUpload:
     order_id: UUID | None = None
 
 
+@dataclass(frozen=True)
+class _IssuedCredential:
+    """A signed staff credential and the server nonce handed out with it."""
+
+    credential: bytes
+    lock_uid: bytes
+    valid_from: int
+    valid_to: int
+    commands: frozenset[Command]
+    nonce: bytes
+
+    def answer(self, serial: str) -> dict[str, Any]:
+        return {
+            "credential": self.credential.hex(),
+            "lock_id": self.lock_uid.hex(),
+            "serial": serial,
+            "valid_from": _iso(self.valid_from),
+            "valid_to": _iso(self.valid_to),
+            "commands": sorted(c.name for c in self.commands),
+            "server_nonce": self.nonce.hex(),
+        }
+
+
 class LockService:
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -246,6 +269,41 @@ class LockService:
             code="lock_identity_unknown",
         )
 
+    async def _sign_credential(
+        self,
+        lock: dict[str, Any],
+        lock_certificate: str | None,
+        staff_key: bytes,
+        commands: frozenset[Command],
+        lifetime_s: int,
+    ) -> _IssuedCredential:
+        """A staff credential for ``lock`` from now on, with a fresh server nonce; the lock's key
+        is recorded the first time it is learnt from its certificate."""
+        public_key = self._learn_certificate(lock, lock_certificate)
+        lock_uid = lock_id_for(public_key)
+        if not lock["public_key"]:
+            await Lock.update(
+                {Lock.public_key: public_key.hex(), Lock.lock_uid: lock_uid.hex()}
+            ).where(Lock.id == lock["id"])
+            changed(LOCK, lock["id"])
+        valid_from = int(self.s.clock.now().timestamp())
+        valid_to = valid_from + lifetime_s
+        credential = issue_staff_credential(
+            self.authority.key,
+            StaffCredential(
+                credential_id=os.urandom(16),
+                lock_id=lock_uid,
+                staff_public_key=staff_key,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                allowed_commands=commands,
+                epoch=CREDENTIAL_EPOCH,
+            ),
+        )
+        return _IssuedCredential(
+            credential, lock_uid, valid_from, valid_to, commands, os.urandom(NONCE_BYTES)
+        )
+
     async def staff_credential(
         self,
         principal: Principal,
@@ -260,49 +318,22 @@ class LockService:
                 principal, order_id, frozenset(OrderKind), "a staff credential"
             )
             lock = await self._lock_at_order(row, serial)
-            public_key = self._learn_certificate(lock, lock_certificate)
-            lock_uid = lock_id_for(public_key)
-            if not lock["public_key"]:
-                await Lock.update(
-                    {Lock.public_key: public_key.hex(), Lock.lock_uid: lock_uid.hex()}
-                ).where(Lock.id == lock["id"])
-                changed(LOCK, lock["id"])
             commands = VISIT_COMMANDS | (
                 {Command.UNPAIR} if OrderKind(row["kind"]) in UNBIND_KINDS else set()
             )
-            valid_from = int(self.s.clock.now().timestamp())
-            valid_to = valid_from + STAFF_CREDENTIAL_LIFETIME_S
-            credential = issue_staff_credential(
-                self.authority.key,
-                StaffCredential(
-                    credential_id=os.urandom(16),
-                    lock_id=lock_uid,
-                    staff_public_key=staff_key,
-                    valid_from=valid_from,
-                    valid_to=valid_to,
-                    allowed_commands=frozenset(commands),
-                    epoch=CREDENTIAL_EPOCH,
-                ),
+            issued = await self._sign_credential(
+                lock, lock_certificate, staff_key, frozenset(commands), STAFF_CREDENTIAL_LIFETIME_S
             )
-            nonce = os.urandom(NONCE_BYTES)
             await self._record(
                 principal,
                 row,
                 ev.PURPOSE_STAFF_CREDENTIAL,
-                nonce,
-                valid_to,
+                issued.nonce,
+                issued.valid_to,
                 serial=serial,
-                credential_hash=credential_hash(credential).hex(),
+                credential_hash=credential_hash(issued.credential).hex(),
             )
-        return {
-            "credential": credential.hex(),
-            "lock_id": lock_uid.hex(),
-            "serial": serial,
-            "valid_from": _iso(valid_from),
-            "valid_to": _iso(valid_to),
-            "commands": sorted(c.name for c in commands),
-            "server_nonce": nonce.hex(),
-        }
+        return issued.answer(serial)
 
     async def hub_credential(
         self,
@@ -327,32 +358,13 @@ class LockService:
                     "gateway's locks first.",
                     field="serial",
                 )
-            public_key = self._learn_certificate(lock, lock_certificate)
-            lock_uid = lock_id_for(public_key)
-            if not lock["public_key"]:
-                await Lock.update(
-                    {Lock.public_key: public_key.hex(), Lock.lock_uid: lock_uid.hex()}
-                ).where(Lock.id == lock["id"])
-                changed(LOCK, lock["id"])
-            valid_from = int(self.s.clock.now().timestamp())
-            valid_to = valid_from + HUB_CREDENTIAL_LIFETIME_S
-            credential = issue_staff_credential(
-                self.authority.key,
-                StaffCredential(
-                    credential_id=os.urandom(16),
-                    lock_id=lock_uid,
-                    staff_public_key=staff_key,
-                    valid_from=valid_from,
-                    valid_to=valid_to,
-                    allowed_commands=HUB_COMMANDS,
-                    epoch=CREDENTIAL_EPOCH,
-                ),
+            issued = await self._sign_credential(
+                lock, lock_certificate, staff_key, HUB_COMMANDS, HUB_CREDENTIAL_LIFETIME_S
             )
-            nonce = os.urandom(NONCE_BYTES)
             await LockIssuance.insert(
                 LockIssuance(
                     purpose=ev.PURPOSE_STAFF_CREDENTIAL,
-                    server_nonce=nonce.hex(),
+                    server_nonce=issued.nonce.hex(),
                     order_id=None,
                     customer_id=lock["customer"],
                     gateway_device=device_id,
@@ -360,19 +372,11 @@ class LockService:
                     issued_to=principal.user_id,
                     device=principal.device[:100],
                     issued_at=self.s.clock.now(),
-                    expires_at=datetime.fromtimestamp(valid_to, UTC),
-                    credential_hash=credential_hash(credential).hex(),
+                    expires_at=datetime.fromtimestamp(issued.valid_to, UTC),
+                    credential_hash=credential_hash(issued.credential).hex(),
                 )
             )
-        return {
-            "credential": credential.hex(),
-            "lock_id": lock_uid.hex(),
-            "serial": serial,
-            "valid_from": _iso(valid_from),
-            "valid_to": _iso(valid_to),
-            "commands": sorted(c.name for c in HUB_COMMANDS),
-            "server_nonce": nonce.hex(),
-        }
+        return issued.answer(serial)
 
     async def unbind_token(
         self, principal: Principal, order_id: UUID, serial: str
