@@ -72,6 +72,19 @@ class CachedCredential(msgspec.Struct):
     server_nonce: str
     commands: list[str] = msgspec.field(default_factory=list)
 
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any], order_id: str = "") -> CachedCredential:
+        """From the server's credential answer (staff or hub credential)."""
+        return cls(
+            order_id=order_id,
+            serial=str(answer["serial"]),
+            credential=answer["credential"],
+            lock_id=answer["lock_id"],
+            valid_to=_timestamp(answer["valid_to"]),
+            server_nonce=answer["server_nonce"],
+            commands=list(answer.get("commands", [])),
+        )
+
 
 class LockAuthority(msgspec.Struct):
     server_public_key: str
@@ -238,15 +251,7 @@ class LockServerClient:
             if cached is not None and cached.valid_to > self._clock():
                 return cached
             raise
-        credential = CachedCredential(
-            order_id=order_id,
-            serial=serial,
-            credential=answer["credential"],
-            lock_id=answer["lock_id"],
-            valid_to=_timestamp(answer["valid_to"]),
-            server_nonce=answer["server_nonce"],
-            commands=list(answer.get("commands", [])),
-        )
+        credential = CachedCredential.from_answer(answer, order_id)
         cache = self.cache()
         cache.credentials[key] = credential
         self._save(cache)
@@ -273,15 +278,7 @@ class LockServerClient:
         if lock_certificate is not None:
             body["lock_certificate"] = lock_certificate.hex()
         answer = await self._request("POST", f"/api/devices/{device_id}/locks/credential", body)
-        return CachedCredential(
-            order_id="",
-            serial=serial,
-            credential=answer["credential"],
-            lock_id=answer["lock_id"],
-            valid_to=_timestamp(answer["valid_to"]),
-            server_nonce=answer["server_nonce"],
-            commands=list(answer.get("commands", [])),
-        )
+        return CachedCredential.from_answer(answer)
 
     def cached_credential(self, serial: str) -> CachedCredential | None:
         """A cached credential for the lock that is still valid, from any order."""
