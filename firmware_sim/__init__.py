@@ -7,7 +7,8 @@ results.py     result bytes of READ_BATTERY / READ_STATUS / DIAGNOSE
 store.py       one lock's durable state (atomic JSON file)
 identity.py    factory authority key, serials
 peripheral.py  Bumble GATT server, advertising, one secure session per connection
-lock.py        SimLock: sleep/wake, firmware around gateway.protocol.lock_core.LockCore
+clock.py       the lock's clocks: real (SystemClock) or moved by a test (ManualClock)
+lock.py        SimLock: sleep/wake, firmware around lock_protocol.lock_core.LockCore
 fleet.py       N locks from one data folder
 control.py     JSON-lines control channel (touch, battery, faults, status)
 radio_hub.py   the shared virtual air and the multi-process hub

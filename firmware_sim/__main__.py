@@ -36,7 +36,7 @@ from firmware_sim.faults import FAULT_CHOICES
 from firmware_sim.fleet import Fleet
 from firmware_sim.identity import load_or_create_authority, operator_certificate
 from firmware_sim.radio_hub import serve_radio_hub
-from gateway.protocol.crypto import PUBLIC_KEY_BYTES
+from lock_protocol.crypto import PUBLIC_KEY_BYTES
 
 DATA_DIR_ENV: Final = "LOCKWORK_SIM_DATA_DIR"
 DEFAULT_DATA_DIR: Final = Path("var/sim")

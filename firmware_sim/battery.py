@@ -25,7 +25,7 @@ from typing import Final
 import msgspec
 
 from firmware_sim.errors import InvalidRequestError
-from gateway.protocol.results import BatteryStage
+from lock_protocol.results import BatteryStage
 
 # (open-circuit mV, percent remaining): strictly increasing in both columns. 2000 mV is the
 # cell's end of life; 3200 mV a fresh cell at rest. The plateau between 2820 and 2970 mV holds

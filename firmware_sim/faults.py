@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Final
 
 from firmware_sim.errors import InvalidRequestError
-from gateway.protocol.codes import Actuation
+from lock_protocol.codes import Actuation
 
 
 class Fault(StrEnum):

@@ -24,16 +24,17 @@ import msgspec
 from bumble import hci
 
 from firmware_sim.battery import BatteryState
+from firmware_sim.clock import SimClock
 from firmware_sim.errors import InvalidRequestError, StoreCorruptError, UnknownLockError
 from firmware_sim.identity import load_or_create_authority, new_serial
 from firmware_sim.lock import LockTiming, SimLock
 from firmware_sim.model import MechanicsState
 from firmware_sim.radio_hub import SimController
 from firmware_sim.store import STORE_FORMAT, LockStore, StoredLock, atomic_write
-from gateway.protocol.crypto import SigningKey
-from gateway.protocol.errors import MalformedError
-from gateway.protocol.gatt import NAME_PREFIX, short_serial_for
-from gateway.protocol.lock_core import LockState, manufacture
+from lock_protocol.crypto import SigningKey
+from lock_protocol.errors import MalformedError
+from lock_protocol.gatt import NAME_PREFIX, short_serial_for
+from lock_protocol.lock_core import LockState, manufacture
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Fleet:
         attach: Attach,
         *,
         timing: LockTiming | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: SimClock | Callable[[], float] = time.time,
         serials: list[str] | None = None,
     ) -> Fleet:
         """Load (or make) the first `count` locks of `data_dir` and put them on the air.

@@ -13,9 +13,9 @@ from typing import Final
 
 from firmware_sim.errors import StoreCorruptError
 from firmware_sim.store import atomic_write
-from gateway.protocol.credentials import issue_operator_certificate
-from gateway.protocol.crypto import PRIVATE_KEY_BYTES, SigningKey
-from gateway.protocol.errors import MalformedError
+from lock_protocol.credentials import issue_operator_certificate
+from lock_protocol.crypto import PRIVATE_KEY_BYTES, SigningKey
+from lock_protocol.errors import MalformedError
 
 AUTHORITY_KEY_FILE: Final = "factory_authority.key"
 AUTHORITY_PUBLIC_FILE: Final = "factory_authority.pub"

@@ -27,20 +27,21 @@ from enum import StrEnum
 from typing import Any, Final
 
 from firmware_sim.battery import Battery, Operation
+from firmware_sim.clock import SimClock, Timer, as_sim_clock
 from firmware_sim.errors import StoreError
 from firmware_sim.faults import Fault, FaultSet
 from firmware_sim.model import LockModel
 from firmware_sim.peripheral import AdvertMode, DeviceInfo, LockPeripheral, Session
 from firmware_sim.radio_hub import SimController
 from firmware_sim.store import LockStore, SimEvent, StoredLock
-from gateway.protocol.codes import Actuation, Command, FaultCode, MessageType
-from gateway.protocol.crypto import PRIVATE_KEY_BYTES, RandomBytes, SigningKey
-from gateway.protocol.encoding import Frame
-from gateway.protocol.gatt import Advertisement, encode_advertisement, short_serial_for
-from gateway.protocol.lock_core import Authorization, LockCore, LockState
-from gateway.protocol.reports import ReportValues
-from gateway.protocol.results import BatteryResult, DiagnoseResult, StatusResult
-from gateway.protocol.session import SecureChannel, accept_session
+from lock_protocol.codes import Actuation, Command, FaultCode, MessageType
+from lock_protocol.crypto import PRIVATE_KEY_BYTES, RandomBytes, SigningKey
+from lock_protocol.encoding import Frame
+from lock_protocol.gatt import Advertisement, encode_advertisement, short_serial_for
+from lock_protocol.lock_core import Authorization, LockCore, LockState
+from lock_protocol.reports import ReportValues
+from lock_protocol.results import BatteryResult, DiagnoseResult, StatusResult
+from lock_protocol.session import SecureChannel, accept_session
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class SimLock:
         controller: SimController,
         *,
         timing: LockTiming | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: SimClock | Callable[[], float] = time.time,
         rng: RandomBytes = os.urandom,
     ) -> None:
         self.serial = record.serial
@@ -119,7 +120,7 @@ class SimLock:
         self.timing = timing or LockTiming()
         self._record = record
         self._store = store
-        self._clock = clock
+        self._clock = as_sim_clock(clock)
         self._rng = rng
         self.faults = FaultSet.none()
         self.battery = Battery(record.battery)
@@ -127,8 +128,8 @@ class SimLock:
         self.events: list[SimEvent] = list(record.events)
         self.core = LockCore(LockState.from_bytes(record.lock_state), self._persist_core)
         self.power = PowerState.DEAD if self.battery.dead else PowerState.ASLEEP
-        self._wake_until = 0.0  # loop time
-        self._sleep_timer: asyncio.TimerHandle | None = None
+        self._wake_until = 0.0  # on the clock's steady timeline
+        self._sleep_timer: Timer | None = None
         self._last_battery_percent = self.battery.percent
         self._closed = False
         self.peripheral = LockPeripheral(
@@ -193,7 +194,7 @@ class SimLock:
         if self.power is PowerState.DEAD:
             self._event(EventKind.TOUCH_IGNORED, "battery dead (pairing button)")
             return False
-        self.core.open_pairing_window(self._clock())
+        self.core.open_pairing_window(self._clock.time())
         self._event(EventKind.BUTTON)
         return await self.touch()
 
@@ -212,11 +213,15 @@ class SimLock:
 
     # -- wake window ----------------------------------------------------------------------
 
+    async def settled(self) -> None:
+        """Wait until the radio shows what the lock's state calls for (after its clock moved)."""
+        await self.peripheral.settled()
+
     def _extend_wake(self, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        self._wake_until = max(self._wake_until, loop.time() + seconds)
+        now = self._clock.monotonic()
+        self._wake_until = max(self._wake_until, now + seconds)
         self._cancel_sleep_timer()
-        self._sleep_timer = loop.call_at(self._wake_until, self._wake_window_over)
+        self._sleep_timer = self._clock.call_later(self._wake_until - now, self._wake_window_over)
 
     def _cancel_sleep_timer(self) -> None:
         if self._sleep_timer is not None:
@@ -299,7 +304,7 @@ class SimLock:
             self._drop_link()
             return None
         self.battery.drain(Operation.READ)
-        now = self._clock()
+        now = self._clock.time()
         was_paired = self.core.paired
         reply = self.core.handle(frame, now, self._rng)
         if isinstance(reply, Authorization):
@@ -401,7 +406,7 @@ class SimLock:
             logger.exception("%s: could not save the lock's state", self.serial)
 
     def _event(self, kind: EventKind, detail: str = "") -> None:
-        self.events.append(SimEvent(self._clock(), kind.value, detail))
+        self.events.append(SimEvent(self._clock.time(), kind.value, detail))
         logger.info("%s: %s %s", self.name, kind.value, detail)
         self._save()
 
@@ -428,9 +433,10 @@ class SimLock:
             "motor_runs": mechanics.motor_runs,
             "faults": self.faults.names(),
             "paired": self.core.paired,
-            "pairing_window_open": self.core.pairing_window_open(self._clock()),
+            "pairing_window_open": self.core.pairing_window_open(self._clock.time()),
             "command_counter": state.command_counter,
             "report_counter": state.report_counter,
+            "min_epoch": state.min_epoch,
             "last_fault": FaultCode(state.last_fault).name,
             "events": [
                 {"time": e.time, "kind": e.kind, "detail": e.detail} for e in self.events[-10:]

@@ -15,7 +15,7 @@ import msgspec
 
 from firmware_sim.battery import Battery, Operation
 from firmware_sim.faults import Fault, FaultSet
-from gateway.protocol.codes import Actuation
+from lock_protocol.codes import Actuation
 
 
 class BoltPosition(StrEnum):

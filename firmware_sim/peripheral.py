@@ -1,6 +1,6 @@
 """The lock's Bumble GATT server: services, advertising, and one secure session per connection.
 
-GATT layout (UUIDs from `gateway.protocol.gatt`; address them by UUID, never by handle):
+GATT layout (UUIDs from `lock_protocol.gatt`; address them by UUID, never by handle):
 
     Battery Service 0x180F       Battery Level 0x2A19      read, notify   u8 percent
     Device Information 0x180A    Manufacturer 0x2A29, Model 0x2A24, Serial 0x2A25,
@@ -39,11 +39,11 @@ from bumble.transport.common import AsyncPipeSink
 
 from firmware_sim.errors import SimulatorError
 from firmware_sim.radio_hub import SimController
-from gateway.protocol.encoding import Frame, Reassembler, fragment
-from gateway.protocol.errors import ProtocolError
-from gateway.protocol.gatt import CONTROL_POINT, EVENT, LOCK_SERVICE
-from gateway.protocol.session import SecureChannel
-from gateway.protocol.timing import ATT_HEADER_BYTES
+from lock_protocol.encoding import Frame, Reassembler, fragment
+from lock_protocol.errors import ProtocolError
+from lock_protocol.gatt import CONTROL_POINT, EVENT, LOCK_SERVICE
+from lock_protocol.session import SecureChannel
+from lock_protocol.timing import ATT_HEADER_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,11 @@ class LockPeripheral:
         task = asyncio.create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def settled(self) -> None:
+        """Wait until the background work started so far (and what it starts) has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     # -- frames ---------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ class StoredLock(msgspec.Struct):
     format: int
     serial: str
     address: str  # the lock's static random Bluetooth address, kept across restarts
-    lock_state: bytes  # gateway.protocol.lock_core.LockState.to_bytes()
+    lock_state: bytes  # lock_protocol.lock_core.LockState.to_bytes()
     battery: BatteryState
     mechanics: MechanicsState
     events: list[SimEvent] = msgspec.field(default_factory=list)

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,6 +24,7 @@ from gateway.ble.radio import DEFAULT_RADIO, open_radio
 from gateway.errors import GatewayError, InputError
 from gateway.hub import HUB_INTERVAL_S, run_hub
 from gateway.known_locks import KnownLocks
+from gateway.local_api.app_tokens import APP_TOKEN_LIFETIME_DAYS, AppTokens
 from gateway.operations import (
     SCAN_DURATION_S,
     WAKE_TIMEOUT_S,
@@ -41,11 +43,11 @@ from gateway.operations import scan as op_scan
 from gateway.operations import test as op_test
 from gateway.operations import unpair as op_unpair
 from gateway.operations import wake as op_wake
-from gateway.protocol.crypto import NONCE_BYTES, PRIVATE_KEY_BYTES, PUBLIC_KEY_BYTES, SigningKey
-from gateway.protocol.errors import ProtocolError
 from gateway.report_queue import ReportQueue
 from gateway.runtime import GatewayConfig, env, hex_key
 from gateway.serve import DEFAULT_HOST, DEFAULT_ORIGINS, DEFAULT_PORT, serve
+from lock_protocol.crypto import NONCE_BYTES, PRIVATE_KEY_BYTES, PUBLIC_KEY_BYTES, SigningKey
+from lock_protocol.errors import ProtocolError
 
 RADIO_ENV: Final = "LOCKWORK_GATEWAY_RADIO"
 SERVER_ENV: Final = "LOCKWORK_GATEWAY_SERVER_URL"
@@ -54,12 +56,16 @@ DEV_AUTHORITY_ENV: Final = "LOCKWORK_GATEWAY_DEV_AUTHORITY"
 DEVICE_ID_ENV: Final = "LOCKWORK_GATEWAY_DEVICE_ID"
 DATA_DIR_ENV: Final = "LOCKWORK_GATEWAY_DATA_DIR"
 AUTHORITY_ENV: Final = "LOCKWORK_GATEWAY_FACTORY_AUTHORITY"
+ALLOWED_HOSTS_ENV: Final = "LOCKWORK_GATEWAY_ALLOWED_HOSTS"
+APP_TOKEN_DAYS_ENV: Final = "LOCKWORK_GATEWAY_APP_TOKEN_DAYS"  # noqa: S105 (a variable name)
 DEFAULT_DATA_DIR: Final = Path("var/gateway")
 STAFF_KEY_FILE: Final = "staff_device.key"
 AUTHORITY_FILE: Final = "factory_authority.pub"
 QUEUE_FILE: Final = "reports.sqlite3"
 EXIT_FAILED: Final = 1
 EXIT_BAD_INPUT: Final = 2
+# A token that outlives a year outlives the phone it was given to: that is "never expires".
+MAX_APP_TOKEN_DAYS: Final = 366
 # Human output shortens hex blobs (reports, receipts) to this many characters; --json has all.
 HEX_PREVIEW_CHARS: Final = 24
 
@@ -193,6 +199,24 @@ def build_parser() -> argparse.ArgumentParser:
         + ", ".join(DEFAULT_ORIGINS)
         + ")",
     )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="another name the app reaches this gateway by, e.g. gateway.local or "
+        "gateway.local:8765 (repeatable; default $"
+        + ALLOWED_HOSTS_ENV
+        + ", comma-separated). Its loopback names and the address a request comes in on "
+        "are always accepted; any other Host is refused, so that no web page can reach the "
+        "gateway through a name it controls (DNS rebinding)",
+    )
+    serve.add_argument(
+        "--app-token-days",
+        type=float,
+        metavar="DAYS",
+        help=f"how long a paired app's token lasts (default ${APP_TOKEN_DAYS_ENV} or "
+        f"{APP_TOKEN_LIFETIME_DAYS})",
+    )
     code = add(
         "pairing-code",
         "show a new pairing code on a running `serve` terminal",
@@ -219,6 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SERIAL",
         help="read this lock (repeatable; default: every paired lock this gateway knows)",
     )
+    tokens = add(
+        "tokens",
+        "list the apps paired with this gateway, or revoke their tokens (works while `serve` "
+        "runs: a revoked app is refused at its next request)",
+        lock=False,
+        credential=False,
+    )
+    tokens.add_argument("action", choices=["list", "revoke"])
+    tokens.add_argument("token_id", nargs="?", help="revoke: the id `tokens list` shows")
+    tokens.add_argument("--all", action="store_true", help="revoke: every app's token")
     add("key", "print this gateway's staff device public key", lock=False, credential=False)
     add("reports", "list the signed reports stored on this gateway", lock=False, credential=False)
     return parser
@@ -327,6 +361,10 @@ def _human(value: Any, indent: str = "") -> list[str]:
     return lines
 
 
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 # -- commands -------------------------------------------------------------------------------
 
 
@@ -334,6 +372,8 @@ async def _run(args: argparse.Namespace) -> Any:
     data_dir: Path = args.data_dir or Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
     if args.command == "key":
         return {"staff_public_key": load_staff_key(data_dir).public_key.hex()}
+    if args.command == "tokens":
+        return _tokens(args, AppTokens(data_dir))
     if args.command == "reports":
         queue = await ReportQueue.open(data_dir / QUEUE_FILE)
         try:
@@ -387,6 +427,24 @@ async def _run(args: argparse.Namespace) -> Any:
     return result
 
 
+def _tokens(args: argparse.Namespace, tokens: AppTokens) -> dict[str, Any]:
+    if args.action == "list":
+        return {"tokens": tokens.paired()}
+    if args.all:
+        return {"revoked": tokens.revoke_all()}
+    if not args.token_id:
+        raise InputError(
+            "Name the token to revoke (its id from `lockwork-gateway tokens list`), or give "
+            "--all to revoke every app's token."
+        )
+    if not tokens.revoke(args.token_id):
+        raise InputError(
+            f"No app is paired with token id {args.token_id[:40]!r}; `lockwork-gateway "
+            "tokens list` shows the ids."
+        )
+    return {"revoked": 1}
+
+
 def _remember(known: KnownLocks, result: Any) -> None:
     """Locks this gateway paired or read are the ones `hub` reads (see gateway.known_locks)."""
     if isinstance(result, PairResult):
@@ -413,10 +471,32 @@ def _config(args: argparse.Namespace) -> GatewayConfig:
     )
 
 
+def _allowed_hosts(args: argparse.Namespace) -> list[str]:
+    if args.allowed_host:
+        return list(args.allowed_host)
+    return [name.strip() for name in (env(ALLOWED_HOSTS_ENV) or "").split(",") if name.strip()]
+
+
+def _app_token_days(args: argparse.Namespace) -> float:
+    value = args.app_token_days
+    if value is None:
+        text = env(APP_TOKEN_DAYS_ENV)
+        try:
+            value = float(text) if text else float(APP_TOKEN_LIFETIME_DAYS)
+        except ValueError:
+            value = -1.0
+    if not 0 < value <= MAX_APP_TOKEN_DAYS:
+        raise InputError(
+            f"An app token's lifetime must be more than 0 and at most {MAX_APP_TOKEN_DAYS} "
+            f"days (--app-token-days or ${APP_TOKEN_DAYS_ENV})."
+        )
+    return float(value)
+
+
 def _request_code(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/api/pairing-code"
     try:
-        answer = httpx.post(url, timeout=5.0)
+        answer = httpx.post(url, json={}, timeout=5.0)
     except httpx.HTTPError as exc:
         print(f"lockwork-gateway: no gateway answers on {url} ({exc}).", file=sys.stderr)
         return EXIT_FAILED
@@ -437,11 +517,18 @@ def _long_running_main(args: argparse.Namespace) -> int:
         config = _config(args)
         if args.command == "serve":
             asyncio.run(
-                serve(config, host=args.host, port=args.port, allow_origins=args.allow_origin)
+                serve(
+                    config,
+                    host=args.host,
+                    port=args.port,
+                    allow_origins=args.allow_origin,
+                    allowed_hosts=_allowed_hosts(args),
+                    app_token_days=_app_token_days(args),
+                )
             )
             return 0
         summary = asyncio.run(run_hub(config, args.interval, once=args.once, locks=args.locks))
-    except GatewayError as exc:
+    except (GatewayError, ProtocolError) as exc:
         print(f"lockwork-gateway: {exc.message}", file=sys.stderr)
         return EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_FAILED
     except KeyboardInterrupt:
@@ -462,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         result = asyncio.run(_run(args))
-    except GatewayError as exc:
+    except (GatewayError, ProtocolError) as exc:
         code = EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_FAILED
         if args.json:
             error = {"error": {"type": type(exc).__name__, "message": exc.message}}
@@ -484,6 +571,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{lock.name}  {state:<6}  {paired}{battery}")
         if not result.locks:
             print("No locks heard. Move closer, or touch a lock to wake it.")
+    elif args.command == "tokens" and "tokens" in result:
+        for token in result["tokens"]:
+            print(
+                f"{token.id}  paired {_when(token.created_at)}  expires "
+                f"{_when(token.expires_at)}  {token.label}"
+            )
+        if not result["tokens"]:
+            print("No app is paired with this gateway.")
+    elif args.command == "tokens":
+        print(f"Revoked {result['revoked']} app token(s); those apps must pair again.")
     elif args.command == "reports":
         for report in result["reports"]:
             print(f"{report.id}  {report.kind.value:<16} {report.serial}  {report.status.value}")

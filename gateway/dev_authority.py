@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from gateway.protocol.codes import Command
-from gateway.protocol.credentials import (
+from lock_protocol.codes import Command
+from lock_protocol.credentials import (
     StaffCredential,
     issue_staff_credential,
     issue_unbind_token,
 )
-from gateway.protocol.crypto import NONCE_BYTES, PRIVATE_KEY_BYTES, SigningKey
-from gateway.protocol.pairing import issue_pairing_ticket
+from lock_protocol.crypto import NONCE_BYTES, PRIVATE_KEY_BYTES, SigningKey
+from lock_protocol.pairing import issue_pairing_ticket
 
 KEY_FILE: Final = "server.key"
 OPERATOR_CERT_FILE: Final = "operator.cert"

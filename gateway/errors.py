@@ -18,6 +18,14 @@ class InputError(GatewayError):
     """
 
 
+class LockError(GatewayError):
+    """Root of what can go wrong in a session with a lock; ``lock`` names it for the fitter."""
+
+    def __init__(self, message: str, *, lock: str) -> None:
+        super().__init__(message)
+        self.lock = lock
+
+
 class CodedError(GatewayError):
     """An error that names its own stable ``code`` and Swedish text (for the local API)."""
 

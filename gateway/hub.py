@@ -17,12 +17,13 @@ from typing import Final
 
 import msgspec
 
+from gateway.error_codes import describe
 from gateway.errors import GatewayError
-from gateway.local_api.error_codes import describe
 from gateway.lock_access import NOT_SERVED, AccessUnavailable, access_for
 from gateway.operations import WakeTimeout
 from gateway.operations import battery as read_battery
 from gateway.runtime import GatewayConfig, Runtime, open_runtime
+from lock_protocol.errors import ProtocolError
 
 # Battery level moves over weeks; an hourly reading shows a failing cell the same day, while
 # each read costs the lock one connection (a little charge), so reading more often would
@@ -103,7 +104,7 @@ async def hub_round(
                 failed.append(HubSkip(serial, describe(exc).code, exc.message))
                 echo(f"hub: {serial} not heard (out of range or battery empty); next round")
             continue
-        except GatewayError as exc:
+        except (GatewayError, ProtocolError) as exc:
             error = describe(exc)
             failed.append(HubSkip(serial, error.code, error.message_en))
             echo(f"hub: {serial} failed ({error.code}): {error.message_en}")

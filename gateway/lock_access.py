@@ -5,16 +5,21 @@ Two sources with one interface (`LockAccess`):
 - `ServerLockAccess`: the Lockwork server (contract A), for the fitter's assigned orders, with
   the offline cache of `gateway.server_client` (pairing works offline with a ticket fetched
   earlier; a credential fetched for the visit is reused offline, its server nonce for one
-  reading only: see `gateway.operations.battery`). Online, every operation gets a new
-  credential and so a new server nonce. For a lock the server has not learnt the key of (one
-  paired before Lockwork) the credential is fetched once connected, with the factory
-  certificate the lock presents (`access_for`).
+  reading only: see `gateway.operations.battery`). Every lock operation names its order; the
+  server is asked first, and the cache serves only when it cannot be reached. Online, every
+  operation gets a new credential and so a new server nonce. A credential is used only inside
+  its visit window (the lock checks it too), and goes to the lock with the newest signed
+  minimum epoch the gateway holds for it, so revoked credentials stop working. A ticket pairs
+  only the lock its order names, if it names one. For a lock the server has not learnt the
+  key of (one paired before Lockwork) the credential is fetched once connected, with the
+  factory certificate the lock presents (`access_for`).
 - `DevLockAccess`: DEVELOPMENT ONLY, `gateway.dev_authority` signs everything itself, for the
   simulator and the demo until (or where) there is no server.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Final, Protocol
 
 import httpx
@@ -24,9 +29,15 @@ from gateway.dev_authority import DevAuthority
 from gateway.errors import CodedError
 from gateway.known_locks import KnownLocks
 from gateway.operations import Access, GrantOnConnect, LockGrant, StaffAccess
-from gateway.protocol.crypto import SigningKey
-from gateway.server_client import LockServerClient, ServerAccessError, ServerUnreachable
+from gateway.server_client import (
+    CachedCredential,
+    CachedTicket,
+    LockServerClient,
+    ServerAccessError,
+    ServerUnreachable,
+)
 from gateway.sync_client import SyncClient, SyncClientError
+from lock_protocol.crypto import SigningKey
 
 HTTP_BAD_REQUEST: Final = 400
 HTTP_CONFLICT: Final = 409
@@ -34,6 +45,8 @@ HTTP_CONFLICT: Final = 409
 NOT_SERVED: Final = "not_served"
 # The server's refusal of a credential for a lock whose key it has not learnt (contract A).
 LOCK_IDENTITY_UNKNOWN: Final = "lock_identity_unknown"
+# The server's (and the gateway's) refusal of an order's access outside its visit window.
+OUTSIDE_VISIT_WINDOW: Final = "outside_visit_window"
 
 
 class AccessUnavailable(CodedError):
@@ -55,6 +68,7 @@ class Prepared(msgspec.Struct, frozen=True):
     serial: str | None = None
     ticket_expires_at: float | None = None
     credential_valid_to: float | None = None
+    credential_valid_from: float | None = None
 
 
 class LockAccess(Protocol):
@@ -62,7 +76,9 @@ class LockAccess(Protocol):
 
     description: str
 
-    async def pairing_ticket(self, order_id: str | None) -> bytes: ...
+    async def pairing_ticket(self, order_id: str | None, serial: str | None = None) -> bytes: ...
+
+    async def earlier_tickets(self, order_id: str | None, presented: bytes) -> list[bytes]: ...
 
     async def grant(
         self, serial: str, order_id: str | None, lock_certificate: bytes | None = None
@@ -106,6 +122,44 @@ def _identity_unknown(serial: str, exc: ServerAccessError) -> LockIdentityUnknow
     )
 
 
+def _local_time(unix: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(unix))
+
+
+def _outside_window(serial: str, credential: CachedCredential, now: float) -> AccessUnavailable:
+    start, end = _local_time(credential.valid_from), _local_time(credential.valid_to)
+    over = now > credential.valid_to
+    return AccessUnavailable(
+        f"The visit's key for lock {serial} works from {start} to {end}; "
+        + ("the visit is over." if over else "the visit has not started.")
+        + " Nothing was sent to the lock.",
+        code=OUTSIDE_VISIT_WINDOW,
+        message_sv=f"Besökets nyckel till låset {serial} gäller från {start} till {end}; "
+        + ("besöket är slut." if over else "besöket har inte börjat.")
+        + " Inget skickades till låset.",
+    )
+
+
+def _not_this_lock(serial: str, ticket: CachedTicket) -> AccessUnavailable:
+    named = ticket.lock_serial
+    if ticket.kind == "service":
+        return AccessUnavailable(
+            f"This service order is for lock {named}. To fit lock {serial} in its place, "
+            f"record on the order that {named} is replaced first. Nothing was sent to the lock.",
+            code="lock_replacement_required",
+            message_sv=f"Serviceordern gäller låset {named}. För att sätta upp låset {serial} "
+            f"i stället, registrera först på ordern att {named} byts ut. Inget skickades till "
+            "låset.",
+        )
+    return AccessUnavailable(
+        f"This order is for lock {named}, not {serial}. Pair {named}. Nothing was sent to the "
+        "lock.",
+        code="wrong_lock_for_order",
+        message_sv=f"Ordern gäller låset {named}, inte {serial}. Parkoppla {named}. Inget "
+        "skickades till låset.",
+    )
+
+
 def _order_required(what: str) -> AccessUnavailable:
     return AccessUnavailable(
         f"{what} is issued for an order: open the lock from its order in the app.",
@@ -128,10 +182,23 @@ class ServerLockAccess:
         self.description = f"server {client.base_url}"
         self._sync: SyncClient | None = None
 
-    async def pairing_ticket(self, order_id: str | None) -> bytes:
+    async def pairing_ticket(self, order_id: str | None, serial: str | None = None) -> bytes:
+        """The ticket to present: new from the server (which checks the order and the lock),
+        or offline one fetched earlier; either way only for the lock the order names."""
         if order_id is None:
             raise _order_required("A pairing ticket")
-        return bytes.fromhex((await self.client.pairing_ticket(order_id)).ticket)
+        ticket = await self.client.pairing_ticket(order_id, serial)
+        if serial is not None and ticket.lock_serial is not None and serial != ticket.lock_serial:
+            raise _not_this_lock(serial, ticket)
+        return bytes.fromhex(ticket.ticket)
+
+    async def earlier_tickets(self, order_id: str | None, presented: bytes) -> list[bytes]:
+        """Tickets fetched before for the order, to recover a pairing the lock committed under
+        one of them (never to pair anew)."""
+        if order_id is None:
+            return []
+        held = (bytes.fromhex(t.ticket) for t in self.client.tickets_for(order_id))
+        return [ticket for ticket in held if ticket != presented]
 
     async def grant(
         self, serial: str, order_id: str | None, lock_certificate: bytes | None = None
@@ -166,18 +233,22 @@ class ServerLockAccess:
                     "till det bland gatewayens lås.",
                 ) from exc
         elif order_id is None:
-            # Without an order: a credential fetched for a visit still in its window serves
-            # (the lock checks the window itself).
-            cached = self.client.cached_credential(serial)
-            if cached is None:
-                raise _order_required("A staff credential")
-            answer = cached
+            # A fitter's lock is opened for a visit, never for no order (nor from what some
+            # other order left in the cache).
+            raise _order_required("A staff credential")
         else:
             answer = await self.client.staff_credential(
                 order_id, serial, self.staff_key.public_key, lock_certificate
             )
+            now = self.client.clock()
+            if not answer.valid_from <= now <= answer.valid_to:
+                raise _outside_window(serial, answer, now)
         return LockGrant(
-            StaffAccess(self.staff_key, bytes.fromhex(answer.credential)),
+            StaffAccess(
+                self.staff_key,
+                bytes.fromhex(answer.credential),
+                self.client.epoch_update(answer.lock_id),
+            ),
             bytes.fromhex(answer.server_nonce),
         )
 
@@ -211,7 +282,14 @@ class ServerLockAccess:
         kind, serial = await self.client.order_lock(order_id)
         expires: float | None = None
         if kind in PAIRING_ORDER_KINDS:
-            expires = (await self.client.pairing_ticket(order_id)).expires_at
+            try:
+                expires = (await self.client.pairing_ticket(order_id, serial)).expires_at
+            except ServerAccessError as exc:
+                # Tickets (ten minutes) come only inside the visit; prepared earlier in the
+                # day, the credential still is, and the ticket is fetched at the door.
+                if exc.server_code != OUTSIDE_VISIT_WINDOW:
+                    raise
+        valid_from: float | None = None
         valid_to: float | None = None
         if serial is not None:
             try:
@@ -219,11 +297,12 @@ class ServerLockAccess:
                     order_id, serial, self.staff_key.public_key
                 )
             except ServerAccessError as exc:
-                if exc.status != HTTP_CONFLICT:  # 409: the lock is not paired (known) yet
+                # 409 lock_identity_unknown: the lock is not paired (known) yet
+                if exc.status != HTTP_CONFLICT or exc.server_code != LOCK_IDENTITY_UNKNOWN:
                     raise
             else:
-                valid_to = credential.valid_to
-        return Prepared(order_id, serial, expires, valid_to)
+                valid_from, valid_to = credential.valid_from, credential.valid_to
+        return Prepared(order_id, serial, expires, valid_to, valid_from)
 
 
 class DevLockAccess:
@@ -236,8 +315,11 @@ class DevLockAccess:
         self.staff_key = staff_key
         self.known = known
 
-    async def pairing_ticket(self, order_id: str | None) -> bytes:
+    async def pairing_ticket(self, order_id: str | None, serial: str | None = None) -> bytes:
         return self.authority.ticket()
+
+    async def earlier_tickets(self, order_id: str | None, presented: bytes) -> list[bytes]:
+        return []  # tickets are signed here on demand; none are kept
 
     async def grant(
         self, serial: str, order_id: str | None, lock_certificate: bytes | None = None

@@ -1,7 +1,7 @@
 """The gateway's secure session with one lock: handshake, pairing, signed commands.
 
 `LockLink` (gateway.ble) moves bytes and holds the lock's entry in the `LockRegistry` from
-connect to disconnect, so there is one operation at a time per lock; `gateway.protocol` does
+connect to disconnect, so there is one operation at a time per lock; `lock_protocol` does
 the cryptography. This module joins them and turns every failure into a typed error, from the
 one root `GatewayError`, whose message tells the fitter what happened and what to do:
 
@@ -29,25 +29,36 @@ from typing import Final
 from gateway.ble.connection import LockLink, LockRegistry, ProgressCallback
 from gateway.ble.errors import BleTimeout, LinkLost
 from gateway.ble.radio import Radio
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, LockError
 from gateway.progress import Progress, Step
-from gateway.protocol.client import CommandClient
-from gateway.protocol.codes import FAULT_OWNER, Command, FaultCode, FaultOwner, MessageType
-from gateway.protocol.codes import StatusCode as S
-from gateway.protocol.credentials import FactoryCertificate, StaffCredential, peek_statement
-from gateway.protocol.crypto import RandomBytes, SigningKey, lock_id_for
-from gateway.protocol.encoding import Frame, Reassembler, fragment
-from gateway.protocol.errors import (
+from gateway.refusals import (
+    AccessDenied,
+    ActuationFailed,
+    BatteryTooLow,
+    BoltJammed,
+    LockNotPaired,
+    LockRefused,
+    MotorFault,
+    PairingRefused,
+    refusal_error,
+)
+from lock_protocol.client import CommandClient
+from lock_protocol.codes import Command, MessageType
+from lock_protocol.codes import StatusCode as S
+from lock_protocol.credentials import FactoryCertificate, StaffCredential, peek_statement
+from lock_protocol.crypto import RandomBytes, SigningKey, lock_id_for
+from lock_protocol.encoding import Frame, Reader, Reassembler, fragment
+from lock_protocol.errors import (
     CryptoError,
     PairingRejectedError,
     ProtocolError,
     ReceiptRejectedError,
 )
-from gateway.protocol.gatt import CONTROL_POINT, EVENT, short_serial_for
-from gateway.protocol.messages import ErrorMessage, Receipt
-from gateway.protocol.pairing import PairingClient, VerifiedPairing, verify_pairing_receipt
-from gateway.protocol.session import ClientHandshake, SecureChannel
-from gateway.protocol.timing import ATT_HEADER_BYTES, CLOCK_SKEW_SECONDS, PAIRING_WINDOW_SECONDS
+from lock_protocol.gatt import CONTROL_POINT, EVENT, short_serial_for
+from lock_protocol.messages import ErrorMessage, Receipt
+from lock_protocol.pairing import PairingClient, VerifiedPairing, verify_pairing_receipt
+from lock_protocol.session import ClientHandshake, SecureChannel
+from lock_protocol.timing import ATT_HEADER_BYTES, CLOCK_SKEW_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +76,6 @@ def _no_progress(_step: str) -> None:
 
 
 # -- errors ---------------------------------------------------------------------------------
-
-
-class LockError(GatewayError):
-    """Root of what can go wrong in a session with a lock; ``lock`` names it for the fitter."""
-
-    def __init__(self, message: str, *, lock: str) -> None:
-        super().__init__(message)
-        self.lock = lock
 
 
 class LockNotGenuine(LockError):
@@ -110,186 +113,7 @@ class CredentialProblem(LockError):
     """
 
 
-class LockRefused(LockError):
-    """The lock said no (a signed refusal or an ERROR frame); nothing was authorised."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        lock: str,
-        status: S,
-        fault: FaultCode = FaultCode.NONE,
-        receipt: Receipt | None = None,
-    ) -> None:
-        super().__init__(message, lock=lock)
-        self.status = status
-        self.fault = fault
-        self.receipt = receipt
-
-
-class LockNotPaired(LockRefused):
-    """The lock is factory-new: it takes no staff commands until it is paired."""
-
-
-class AccessDenied(LockRefused):
-    """The lock refused the credential (expired, revoked, another lock, not permitted)."""
-
-
-class PairingRefused(LockRefused):
-    """The lock refused to pair (no button press, already paired, ticket expired ...)."""
-
-
-class ActuationFailed(LockRefused):
-    """The command was authorised but the motor could not (or did not) finish; the lock
-    stopped it with the bolt where it was. ``fault_owner`` says who fixes it."""
-
-    @property
-    def fault_owner(self) -> FaultOwner:
-        return FAULT_OWNER[self.fault]
-
-
-class BatteryTooLow(ActuationFailed):
-    """The battery sagged too far under load; the motor was not started."""
-
-
-class BoltJammed(ActuationFailed):
-    """The bolt did not move: the lock case (healthy motor current) or the lock unit."""
-
-
-class MotorFault(ActuationFailed):
-    """The motor drew an abnormal current: the lock unit needs service."""
-
-
-# StatusCode -> (error class, message). `{lock}` and `{command}` are filled in.
-_REFUSALS: Final[dict[S, tuple[type[LockRefused], str]]] = {
-    S.NOT_PAIRED: (
-        LockNotPaired,
-        "Lock {lock} is factory-new (not paired to a customer), so it takes no commands. "
-        "Pair it first (lockwork-gateway pair).",
-    ),
-    S.NOT_PERMITTED: (
-        AccessDenied,
-        "Your credential does not allow {command} on lock {lock}. Ask the planner for a "
-        "credential that includes it.",
-    ),
-    S.CREDENTIAL_EXPIRED: (
-        AccessDenied,
-        "Lock {lock} says your credential has expired. Fetch a new credential for this visit.",
-    ),
-    S.CREDENTIAL_NOT_YET_VALID: (
-        AccessDenied,
-        "Lock {lock} says your credential is not valid yet (its visit window has not started, "
-        "or the lock's clock is off). Check the visit time, or fetch a new credential.",
-    ),
-    S.CREDENTIAL_REVOKED: (
-        AccessDenied,
-        "Lock {lock} says your credential has been revoked. Fetch a new credential.",
-    ),
-    S.WRONG_LOCK: (
-        AccessDenied,
-        "The credential or token was issued for another lock, not {lock}. Check the serial "
-        "on the order and fetch the right one.",
-    ),
-    S.BAD_SIGNATURE: (
-        AccessDenied,
-        "Lock {lock} did not accept the signature: the credential or token was not issued by "
-        "the server this lock is paired with, or it was issued to another gateway's key. "
-        "Fetch a new one for this gateway.",
-    ),
-    S.REPLAYED_NONCE: (
-        LockRefused,
-        "Lock {lock} refused a reused one-time code (the request arrived twice). Try again.",
-    ),
-    S.NONCE_EXPIRED: (
-        LockRefused,
-        "The lock's one-time code expired before the command reached lock {lock} (a slow "
-        "connection). Stay close to the door and try again.",
-    ),
-    S.MALFORMED: (
-        LockRefused,
-        "Lock {lock} could not read the request. The gateway and the lock firmware may not "
-        "match: update the gateway, and report the lock's serial if it persists.",
-    ),
-    S.STORAGE_FAILURE: (
-        LockRefused,
-        "Lock {lock} could not save its state and refused to act, as it must. The lock unit "
-        "needs service.",
-    ),
-    S.NOT_IN_PAIRING_WINDOW: (
-        PairingRefused,
-        "Lock {lock} is not in pairing mode. Press the pairing button on the lock, then pair "
-        f"within {PAIRING_WINDOW_SECONDS:.0f} s.",
-    ),
-    S.ALREADY_PAIRED: (
-        PairingRefused,
-        "Lock {lock} is already paired to a customer. To pair it again it must first be "
-        "unpaired with a server-issued unbind token (lockwork-gateway unpair).",
-    ),
-    S.TICKET_EXPIRED: (
-        PairingRefused,
-        "Lock {lock} says the ticket or token has expired (they live at most 10 minutes). "
-        "Fetch a new one from the server.",
-    ),
-    S.WRONG_PAIRING: (
-        PairingRefused,
-        "The unbind token is for an earlier pairing of lock {lock}. Fetch a new unbind token.",
-    ),
-    S.WRONG_CERTIFICATE: (
-        PairingRefused,
-        "Lock {lock} does not trust the server that issued the pairing ticket (its operator "
-        "certificate is not from this lock's factory). Fetch a ticket from the right server.",
-    ),
-    S.BATTERY_TOO_LOW: (
-        BatteryTooLow,
-        "The battery of lock {lock} is too weak to turn the motor. The lock did not start the "
-        "motor and the bolt was left as it was. Replace the battery, then test again.",
-    ),
-    S.MOTOR_FAULT: (
-        MotorFault,
-        "The motor of lock {lock} drew an abnormal current and was stopped; the bolt was left "
-        "as it was. The lock unit needs service or replacement.",
-    ),
-}
-
-_JAM_MESSAGES: Final[dict[FaultCode, str]] = {
-    FaultCode.LOCK_CASE_BOLT_JAMMED: (
-        "The bolt of lock {lock} is jammed while the motor worked normally: the lock case "
-        "(låskistan) in the door blocks it, not the lock unit. The bolt was left as it was. "
-        "The lock case is the customer's responsibility: note it on the order."
-    ),
-    FaultCode.LOCK_UNIT_BOLT_JAMMED: (
-        "The bolt of lock {lock} is jammed and the motor current was abnormal: the lock unit "
-        "itself is at fault. The bolt was left as it was. The lock unit needs service."
-    ),
-}
-
-
-def refusal_error(
-    status: S,
-    *,
-    lock: str,
-    command: Command | None = None,
-    fault: FaultCode = FaultCode.NONE,
-    receipt: Receipt | None = None,
-) -> LockRefused:
-    """The typed error, with the fitter's message, for a refusal with ``status``."""
-    what = command.name if command is not None else "this command"
-    if status is S.BOLT_JAMMED:
-        template = _JAM_MESSAGES.get(fault, _JAM_MESSAGES[FaultCode.LOCK_UNIT_BOLT_JAMMED])
-        return BoltJammed(
-            template.format(lock=lock), lock=lock, status=status, fault=fault, receipt=receipt
-        )
-    cls, template = _REFUSALS.get(
-        status, (LockRefused, "Lock {lock} refused {command} (" + status.name + ").")
-    )
-    return cls(
-        template.format(lock=lock, command=what),
-        lock=lock,
-        status=status,
-        fault=fault,
-        receipt=receipt,
-    )
+# The lock's own refusals (`LockRefused` and its subclasses) are `gateway.refusals`.
 
 
 def raise_for_receipt(receipt: Receipt, *, lock: str) -> Receipt:
@@ -310,6 +134,7 @@ class PairingOutcome:
 
     verified: VerifiedPairing
     receipt: bytes  # the PAIR_RECEIPT payload: certificate + lock-signed receipt
+    ticket: bytes  # the ticket the lock paired under
 
 
 class LockSession:
@@ -683,6 +508,27 @@ class LockSession:
         )
         return receipt, signed
 
+    # -- revocation ---------------------------------------------------------------------------
+
+    async def set_min_epoch(self, update: bytes) -> int:
+        """Push a server-signed minimum credential epoch (SET_MIN_EPOCH) before a command, so
+        the lock refuses credentials the server has revoked; the lock only ever raises its own
+        minimum. Returns the lock's minimum after it."""
+        self._progress(Progress.of(Step.PUSHING_REVOCATIONS, lock=self.label))
+        answer = await self.exchange(Frame(MessageType.SET_MIN_EPOCH, update))
+        self._raise_if_error_frame(answer, MessageType.EPOCH_ACK)
+        try:
+            reader = Reader(answer.payload)
+            epoch = reader.u32()
+            reader.finish()
+        except ProtocolError as exc:
+            self._fail("the epoch acknowledgement did not decode")
+            raise SessionBroken(
+                f"Lock {self.label} sent an acknowledgement that could not be read. Connect again.",
+                lock=self.label,
+            ) from exc
+        return epoch
+
     # -- pairing ------------------------------------------------------------------------------
 
     async def pair(self, ticket: bytes, *, timeout_s: float | None = None) -> PairingOutcome:
@@ -733,7 +579,7 @@ class LockSession:
                 lock=self.label,
             ) from exc
         self._progress(Progress.of(Step.LOCK_PAIRED, lock=self.label))
-        return PairingOutcome(verified, answer.payload)
+        return PairingOutcome(verified, answer.payload, ticket)
 
     def _resent_receipt(
         self, payload: bytes, ticket: bytes, certificate: FactoryCertificate
@@ -763,7 +609,7 @@ class LockSession:
                 lock=self.label,
             )
         self._progress(Progress.of(Step.RECEIPT_RECOVERED, lock=self.label))
-        return PairingOutcome(verified, payload)
+        return PairingOutcome(verified, payload, ticket)
 
     def _raise_if_error_frame(self, frame: Frame, expected: MessageType) -> None:
         if frame.type is expected:

@@ -18,7 +18,7 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final
@@ -29,14 +29,22 @@ from gateway.ble.connection import LockRegistry, ProgressCallback
 from gateway.ble.radio import Radio
 from gateway.ble.scanner import HeardAdvert, listen
 from gateway.errors import GatewayError, InputError
-from gateway.lock_client import ANSWER_TIMEOUT_S, LockSession, SessionBroken, open_session
+from gateway.lock_client import (
+    ANSWER_TIMEOUT_S,
+    LockSession,
+    PairingOutcome,
+    SessionBroken,
+    open_session,
+)
 from gateway.progress import Progress, Step
-from gateway.protocol.codes import FAULT_OWNER, Command, FaultCode, FaultOwner, PairingState
-from gateway.protocol.codes import StatusCode as S
-from gateway.protocol.credentials import peek_statement
-from gateway.protocol.crypto import NONCE_BYTES, RandomBytes, SigningKey
-from gateway.protocol.errors import PairingRejectedError, ProtocolError
-from gateway.protocol.gatt import (
+from gateway.refusals import PairingRefused
+from gateway.report_queue import ReportKind, ReportQueue
+from lock_protocol.codes import FAULT_OWNER, Command, FaultCode, FaultOwner, PairingState
+from lock_protocol.codes import StatusCode as S
+from lock_protocol.credentials import peek_statement
+from lock_protocol.crypto import NONCE_BYTES, RandomBytes, SigningKey
+from lock_protocol.errors import PairingRejectedError, ProtocolError
+from lock_protocol.gatt import (
     AD_TYPE_COMPLETE_LOCAL_NAME,
     AD_TYPE_MANUFACTURER_DATA,
     COMPANY_ID,
@@ -45,11 +53,10 @@ from gateway.protocol.gatt import (
     decode_advertisement,
     short_serial_for,
 )
-from gateway.protocol.lock_core import decode_event_log
-from gateway.protocol.pairing import PairingTicket, check_pairing_ticket, opaque_id_text
-from gateway.protocol.reports import verify_report
-from gateway.protocol.results import DiagnoseResult
-from gateway.report_queue import ReportKind, ReportQueue
+from lock_protocol.lock_core import decode_event_log
+from lock_protocol.pairing import PairingTicket, check_pairing_ticket, opaque_id_text
+from lock_protocol.reports import verify_report
+from lock_protocol.results import DiagnoseResult
 
 # How long `scan` listens. A sleeping lock beacons once a second (firmware_sim.lock
 # BEACON_INTERVAL_MS, the same on real locks); 3 s hears every lock in range at least twice, so
@@ -69,6 +76,12 @@ NOT_HEARD_HINT_S: Final = 2.0
 MIN_WAIT_S: Final = 0.001
 
 _SHORT_SERIAL_TEXT: Final = re.compile(r"^[0-9A-Z]{6}$")
+# How a lock may be named: its serial (the server's format: letters, digits and dashes, at
+# most 40), its last six characters, or its LW- name, in any case. Bounded, so that no list,
+# journal or log line holds more than a serial.
+SERIAL_MAX_CHARS: Final = 40
+SERIAL_PATTERN: Final = rf"^[0-9A-Za-z-]{{6,{SERIAL_MAX_CHARS}}}$"
+_SERIAL_TEXT: Final = re.compile(SERIAL_PATTERN)
 
 
 def _no_progress(_step: str) -> None:
@@ -95,10 +108,13 @@ class OperationContext:
 
 @dataclass(frozen=True)
 class StaffAccess:
-    """This gateway's staff device key and a server-signed credential for one lock."""
+    """This gateway's staff device key and a server-signed credential for one lock; with the
+    newest server-signed minimum epoch the gateway holds for that lock, pushed to the lock
+    before the command (revoked credentials stop working once the lock has it)."""
 
     key: SigningKey
     credential: bytes
+    epoch_update: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,12 @@ class ReportNotVerified(SessionBroken):
 def lock_short_serial(lock: str) -> str:
     """The short serial of a lock given as serial, short serial or LW- name (any case)."""
     text = lock.strip().upper()
+    if not _SERIAL_TEXT.fullmatch(text):
+        raise InputError(
+            f"{lock[:SERIAL_MAX_CHARS]!r} does not name a lock. Give its serial (on the label: "
+            f"letters, digits and dashes, at most {SERIAL_MAX_CHARS}), its last six "
+            "characters, or its name as shown by lockwork-gateway scan (LW-XXXXXX)."
+        )
     if text.startswith(NAME_PREFIX):
         text = text[len(NAME_PREFIX) :]
     try:
@@ -420,12 +442,15 @@ async def _session(
 async def _authorize(
     ctx: OperationContext, session: LockSession, access: Access, server_nonce: bytes | None
 ) -> tuple[StaffAccess, bytes | None]:
-    """The credential (and server nonce) for the connected lock, fetched now if need be."""
-    if isinstance(access, StaffAccess):
-        return access, server_nonce
-    ctx.progress(Progress.of(Step.SENDING_LOCK_CERTIFICATE, lock=session.label))
-    grant = await access.fetch(session.certificate_bytes)
-    return grant.access, grant.server_nonce
+    """The credential (and server nonce) for the connected lock, fetched now if need be; the
+    lock is first told the minimum epoch that came with it (every contact carries it)."""
+    if not isinstance(access, StaffAccess):
+        ctx.progress(Progress.of(Step.SENDING_LOCK_CERTIFICATE, lock=session.label))
+        grant = await access.fetch(session.certificate_bytes)
+        access, server_nonce = grant.access, grant.server_nonce
+    if access.epoch_update is not None:
+        await session.set_min_epoch(access.epoch_update)
+    return access, server_nonce
 
 
 async def _fresh_nonce(
@@ -519,6 +544,19 @@ async def battery(
     )
 
 
+async def _recover_receipt(
+    session: LockSession, earlier: Sequence[bytes], refused: PairingRefused
+) -> PairingOutcome:
+    """The receipt of a pairing the lock committed under one of ``earlier``, or ``refused``.
+    (A paired lock answers an earlier ticket only with the receipt it stored for it.)"""
+    for ticket in earlier:
+        try:
+            return await session.pair(ticket)
+        except PairingRefused:
+            continue
+    raise refused
+
+
 def check_ticket(ctx: OperationContext, ticket: bytes) -> PairingTicket:
     """The lock's own checks of a pairing ticket, run first on the gateway for a clear error."""
     try:
@@ -550,17 +588,28 @@ def _ticket_expiry(ticket: bytes) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(expires))
 
 
-async def pair(ctx: OperationContext, lock: str, ticket: bytes) -> PairResult:
+async def pair(
+    ctx: OperationContext, lock: str, ticket: bytes, *, earlier: Sequence[bytes] = ()
+) -> PairResult:
     """Pair a factory-new lock to the customer named in a server-issued ticket.
 
     Works offline: the ticket may have been fetched earlier (within its lifetime); the lock's
-    signed pairing receipt is queued and uploaded later.
+    signed pairing receipt is queued and uploaded later. ``earlier``: tickets fetched before
+    for the same order; a lock that answers "already paired" is shown them, and one that
+    committed its pairing under one of them (its receipt lost, e.g. with a killed gateway)
+    sends that receipt again. Nothing is paired anew with them.
     """
     check_ticket(ctx, ticket)
     name = NAME_PREFIX + lock_short_serial(lock)
     announce = Progress.of(Step.PRESS_PAIRING_BUTTON, lock=name)
     async with _session(ctx, lock, announce=announce) as session:
-        outcome = await session.pair(ticket)
+        try:
+            outcome = await session.pair(ticket)
+        except PairingRefused as refused:
+            if refused.status is not S.ALREADY_PAIRED or not earlier:
+                raise
+            outcome = await _recover_receipt(session, earlier, refused)
+        ticket = outcome.ticket
         lock_id = session.lock_id
     receipt = outcome.verified.receipt
     serial = outcome.verified.certificate.serial

@@ -12,6 +12,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final, Self
 
+from lock_protocol.timing import PAIRING_WINDOW_SECONDS
+
 
 class Step(StrEnum):
     SCAN_LISTENING = "scan_listening"
@@ -48,6 +50,7 @@ class Step(StrEnum):
     UNPAIR_RECEIPT_STORED = "unpair_receipt_stored"
     FETCHING_CREDENTIAL = "fetching_credential"
     SENDING_LOCK_CERTIFICATE = "sending_lock_certificate"
+    PUSHING_REVOCATIONS = "pushing_revocations"
     NONCE_ALREADY_USED = "server_nonce_already_used"
     NO_SERVER_NONCE = "no_server_nonce"
     READING_NOT_EVIDENCE = "reading_not_evidence"
@@ -65,9 +68,10 @@ MESSAGES: Final[dict[Step, tuple[str, str]]] = {
         "Tryck på låset {lock} för att väcka det (väntar upp till {seconds} s)",
     ),
     Step.PRESS_PAIRING_BUTTON: (
-        "Press the pairing button on lock {lock} (it wakes the lock and opens pairing for 30 s)",
+        "Press the pairing button on lock {lock} (it wakes the lock and opens pairing for "
+        f"{PAIRING_WINDOW_SECONDS:.0f} s)",
         "Tryck på parkopplingsknappen på låset {lock} (den väcker låset och öppnar "
-        "parkopplingen i 30 s)",
+        f"parkopplingen i {PAIRING_WINDOW_SECONDS:.0f} s)",
     ),
     Step.STILL_WAITING: (
         "Still waiting for {lock} to wake ({seconds} s left). Touch the lock.",
@@ -158,6 +162,10 @@ MESSAGES: Final[dict[Step, tuple[str, str]]] = {
         "certificate the lock has just shown",
         "Servern känner inte till låset {lock} än: hämtar behörigheten med låsets "
         "fabrikscertifikat",
+    ),
+    Step.PUSHING_REVOCATIONS: (
+        "Telling lock {lock} which credentials the server has revoked",
+        "Talar om för låset {lock} vilka behörigheter servern har återkallat",
     ),
     Step.NONCE_ALREADY_USED: (
         "The server's one-time code for {lock} was used by an earlier reading and no new one "

@@ -21,10 +21,10 @@ from gateway.known_locks import KnownLocks
 from gateway.lock_access import DevLockAccess, LockAccess, ServerLockAccess
 from gateway.lock_client import ANSWER_TIMEOUT_S
 from gateway.operations import WAKE_TIMEOUT_S, OperationContext
-from gateway.protocol.crypto import PUBLIC_KEY_BYTES, SigningKey
 from gateway.report_queue import ReportQueue
 from gateway.server_client import LockServerClient, ServerAccessError
 from gateway.uploader import UPLOAD_INTERVAL_S, Uploader
+from lock_protocol.crypto import PUBLIC_KEY_BYTES, SigningKey
 
 GATEWAY_ID_FILE: Final = "gateway_id"
 QUEUE_FILE: Final = "reports.sqlite3"

@@ -17,7 +17,8 @@ from typing import Final
 import uvicorn
 
 from gateway.local_api.app import LocalApiState, create_local_api
-from gateway.local_api.pairing import CODE_LIFETIME_S, AppTokens, PairingCodeGate
+from gateway.local_api.app_tokens import APP_TOKEN_LIFETIME_DAYS, DAY_S, AppTokens
+from gateway.local_api.pairing import CODE_LIFETIME_S, PairingCodeGate
 from gateway.local_api.runner import OperationRunner
 from gateway.runtime import GatewayConfig, open_runtime
 
@@ -52,6 +53,8 @@ async def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     allow_origins: list[str] | None = None,
+    allowed_hosts: list[str] | None = None,
+    app_token_days: float = APP_TOKEN_LIFETIME_DAYS,
     echo: Callable[[str], None] = _echo,
     on_code: Callable[[str], None] = announce_code,
     on_listening: Callable[[int], None] = lambda _port: None,
@@ -74,13 +77,14 @@ async def serve(
             radio=runtime.radio_description,
             access=runtime.access,
             gate=gate,
-            tokens=AppTokens(config.data_dir),
+            tokens=AppTokens(config.data_dir, lifetime_s=app_token_days * DAY_S),
             runner=runner,
             queue=runtime.queue,
             server_reachable=lambda: runtime.uploader.server_reachable,
             announce_code=on_code,
+            echo=echo,
         )
-        app = create_local_api(state, origins)
+        app = create_local_api(state, origins, allowed_hosts or [])
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         )
@@ -90,7 +94,7 @@ async def serve(
         echo(
             f"lockwork-gateway: local API on http://{host}:{port} (radio {state.radio}; "
             f"tickets and credentials from the {state.access.description}; "
-            f"apps from {', '.join(origins)})"
+            f"apps from {', '.join(origins)}; app tokens valid {app_token_days:g} days)"
         )
         on_code(gate.new_code())
         on_listening(port)

@@ -1,11 +1,15 @@
 """The gateway's client of the Lockwork server's lock API (contract A), with an offline cache.
 
-The gateway signs in with its device token (``Authorization: Bearer``). What it fetches is
-cached in ``DATA_DIR/server_cache.json`` so that a fitter without a connection can still pair
-with a ticket fetched earlier (within its 10-minute life) and work with a credential fetched
-for the visit: pairing tickets per order, staff credentials per (order, lock), and the lock
-authority (which factory the server trusts). Nothing in the cache is secret beyond the visit:
-tickets and credentials are short-lived, signed by the server and bound to this gateway's key.
+The gateway signs in with its device token (``Authorization: Bearer``). The server is always
+asked first: it refuses an order that is no longer a booked visit of this fitter, and the
+gateway then forgets what it had cached for that order. Only when the server cannot be reached
+is the cache in ``DATA_DIR/server_cache.json`` used, so that a fitter without a connection can
+still pair with a ticket fetched earlier (within its 10-minute life) and work with the
+credential fetched for the visit (bound to the visit's window): pairing tickets per order,
+staff credentials per (order, lock), the newest signed minimum epoch per lock (pushed to the
+lock at every contact), and the lock authority (which factory the server trusts). Nothing in
+the cache is secret beyond the visit: tickets and credentials are short-lived, signed by the
+server and bound to this gateway's key.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ REQUEST_TIMEOUT_S: Final = 5.0
 # A cached ticket is used only while it has at least this much life left: the fitter still has
 # to press the button and the lock checks the expiry with its own clock (skew up to 2 min).
 TICKET_MARGIN_S: Final = 150.0
+HTTP_FORBIDDEN: Final = 403
+HTTP_NOT_FOUND: Final = 404
+HTTP_CONFLICT: Final = 409
+# The server's refusals that mean "this order gives you nothing any more" (not yours, not
+# booked): what was cached for the order is forgotten, so it cannot serve offline later either.
+# (Outside the visit's window is not one: a credential fetched ahead still serves in it.)
+ORDER_CLOSED_CODES: Final = frozenset({"order_not_ready", "no_booked_time", "wrong_order_kind"})
 
 
 class ServerAccessError(CodedError):
@@ -61,6 +72,9 @@ class CachedTicket(msgspec.Struct):
     ticket: str
     server_nonce: str
     expires_at: float
+    kind: str = ""
+    # The lock the order names (None: any new lock): no other lock is paired with this ticket.
+    lock_serial: str | None = None
 
 
 class CachedCredential(msgspec.Struct):
@@ -71,6 +85,9 @@ class CachedCredential(msgspec.Struct):
     valid_to: float
     server_nonce: str
     commands: list[str] = msgspec.field(default_factory=list)
+    valid_from: float = 0.0
+    epoch: int = 0
+    epoch_update: str = ""  # hex: the server-signed minimum epoch that came with it
 
     @classmethod
     def from_answer(cls, answer: dict[str, Any], order_id: str = "") -> CachedCredential:
@@ -83,7 +100,17 @@ class CachedCredential(msgspec.Struct):
             valid_to=_timestamp(answer["valid_to"]),
             server_nonce=answer["server_nonce"],
             commands=list(answer.get("commands", [])),
+            valid_from=_timestamp(answer["valid_from"]),
+            epoch=int(answer.get("epoch", 0)),
+            epoch_update=str(answer.get("epoch_update", "")),
         )
+
+
+class CachedEpoch(msgspec.Struct):
+    """The newest server-signed minimum epoch seen for one lock."""
+
+    min_epoch: int
+    update: str  # hex
 
 
 class LockAuthority(msgspec.Struct):
@@ -93,9 +120,19 @@ class LockAuthority(msgspec.Struct):
 
 
 class ServerCache(msgspec.Struct):
-    tickets: dict[str, CachedTicket] = msgspec.field(default_factory=dict)
+    tickets: dict[str, CachedTicket] = msgspec.field(default_factory=dict)  # by server nonce
     credentials: dict[str, CachedCredential] = msgspec.field(default_factory=dict)
     authority: LockAuthority | None = None
+    epochs: dict[str, CachedEpoch] = msgspec.field(default_factory=dict)  # by lock id (hex)
+
+    def forget_order(self, order_id: str) -> None:
+        self.tickets = {k: t for k, t in self.tickets.items() if t.order_id != order_id}
+        self.credentials = {k: c for k, c in self.credentials.items() if c.order_id != order_id}
+
+    def remember_epoch(self, credential: CachedCredential) -> None:
+        known = self.epochs.get(credential.lock_id)
+        if credential.epoch_update and (known is None or credential.epoch >= known.min_epoch):
+            self.epochs[credential.lock_id] = CachedEpoch(credential.epoch, credential.epoch_update)
 
 
 def _timestamp(value: str) -> float:
@@ -123,6 +160,10 @@ class LockServerClient:
         )
         self._path = data_dir / CACHE_FILE
         self._clock = clock
+
+    def clock(self) -> float:
+        """The gateway's time (Unix seconds), as the cache's checks see it."""
+        return float(self._clock())
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -180,6 +221,16 @@ class LockServerClient:
             )
         return response.json()
 
+    def _refused(self, order_id: str, exc: ServerAccessError) -> None:
+        """A refusal that closes the order to this gateway drops what it cached for it."""
+        closed = exc.status in (HTTP_FORBIDDEN, HTTP_NOT_FOUND) or (
+            exc.status == HTTP_CONFLICT and exc.server_code in ORDER_CLOSED_CODES
+        )
+        if closed and not isinstance(exc, ServerUnreachable):
+            cache = self.cache()
+            cache.forget_order(order_id)
+            self._save(cache)
+
     async def reachable(self) -> bool:
         try:
             await self.lock_authority()
@@ -195,22 +246,26 @@ class LockServerClient:
         self._save(cache)
         return authority
 
-    async def pairing_ticket(self, order_id: str, *, prefer_cached: bool = True) -> CachedTicket:
-        """A ticket for the order: a cached one with life left, else a new one from the server.
+    async def pairing_ticket(self, order_id: str, serial: str | None = None) -> CachedTicket:
+        """A new ticket from the server, which checks the order (and ``serial``, the lock about
+        to be paired) first; only when it cannot be reached, a cached one with life left.
 
         Offline with no usable cached ticket raises `ServerUnreachable`.
         """
-        cache = self.cache()
-        cached = cache.tickets.get(order_id)
-        now = self._clock()
-        usable = cached is not None and cached.expires_at - now > TICKET_MARGIN_S
-        if prefer_cached and usable and cached is not None:
-            return cached
+        body = {"serial": serial} if serial is not None else None
         try:
-            answer = await self._request("POST", f"/api/orders/{order_id}/pairing-ticket")
+            answer = await self._request("POST", f"/api/orders/{order_id}/pairing-ticket", body)
         except ServerUnreachable:
-            if usable and cached is not None:
-                return cached
+            usable = [
+                t
+                for t in self.tickets_for(order_id)
+                if t.expires_at - self._clock() > TICKET_MARGIN_S
+            ]
+            if usable:
+                return usable[0]
+            raise
+        except ServerAccessError as exc:
+            self._refused(order_id, exc)
             raise
         ticket = CachedTicket(
             order_id=order_id,
@@ -218,14 +273,27 @@ class LockServerClient:
             ticket=answer["ticket"],
             server_nonce=answer["server_nonce"],
             expires_at=_timestamp(answer["expires_at"]),
+            kind=str(answer.get("kind", "")),
+            lock_serial=answer.get("lock_serial"),
         )
         cache = self.cache()
+        now = self._clock()
         cache.tickets = {
             key: value for key, value in cache.tickets.items() if value.expires_at > now
         }
-        cache.tickets[order_id] = ticket
+        cache.tickets[ticket.server_nonce] = ticket
         self._save(cache)
         return ticket
+
+    def tickets_for(self, order_id: str) -> list[CachedTicket]:
+        """The cached tickets of the order that have not expired, newest first."""
+        now = self._clock()
+        held = [
+            t
+            for t in self.cache().tickets.values()
+            if t.order_id == order_id and t.expires_at > now
+        ]
+        return sorted(held, key=lambda t: t.expires_at, reverse=True)
 
     async def staff_credential(
         self,
@@ -248,18 +316,39 @@ class LockServerClient:
             answer = await self._request("POST", f"/api/orders/{order_id}/staff-credential", body)
         except ServerUnreachable:
             cached = self.cache().credentials.get(key)
-            if cached is not None and cached.valid_to > self._clock():
+            if cached is not None and cached.valid_to >= self._clock():
                 return cached
             raise
+        except ServerAccessError as exc:
+            self._refused(order_id, exc)
+            raise
         credential = CachedCredential.from_answer(answer, order_id)
-        cache = self.cache()
-        cache.credentials[key] = credential
-        self._save(cache)
+        self._keep(credential, key)
         return credential
+
+    def _keep(self, credential: CachedCredential, key: str | None) -> None:
+        """Cache the credential (a hub's are not kept: it has no visits to work offline) and
+        the minimum epoch that came with it; expired credentials go."""
+        cache = self.cache()
+        now = self._clock()
+        cache.credentials = {k: c for k, c in cache.credentials.items() if c.valid_to >= now}
+        if key is not None:
+            cache.credentials[key] = credential
+        cache.remember_epoch(credential)
+        self._save(cache)
+
+    def epoch_update(self, lock_id: str) -> bytes | None:
+        """The newest signed minimum epoch this gateway holds for the lock (hex lock id)."""
+        known = self.cache().epochs.get(lock_id)
+        return bytes.fromhex(known.update) if known is not None else None
 
     async def order_lock(self, order_id: str) -> tuple[str, str | None]:
         """The order's kind and the serial of its lock (None: no lock on the order)."""
-        order = await self._request("GET", f"/api/orders/{order_id}")
+        try:
+            order = await self._request("GET", f"/api/orders/{order_id}")
+        except ServerAccessError as exc:
+            self._refused(order_id, exc)  # 404: not this fitter's order (any more)
+            raise
         lock_id = order.get("lock_id")
         if not lock_id:
             return str(order["kind"]), None
@@ -278,18 +367,16 @@ class LockServerClient:
         if lock_certificate is not None:
             body["lock_certificate"] = lock_certificate.hex()
         answer = await self._request("POST", f"/api/devices/{device_id}/locks/credential", body)
-        return CachedCredential.from_answer(answer)
-
-    def cached_credential(self, serial: str) -> CachedCredential | None:
-        """A cached credential for the lock that is still valid, from any order."""
-        now = self._clock()
-        for credential in self.cache().credentials.values():
-            if credential.serial == serial and credential.valid_to > now:
-                return credential
-        return None
+        credential = CachedCredential.from_answer(answer)
+        self._keep(credential, None)
+        return credential
 
     async def unbind_token(self, order_id: str, serial: str) -> bytes:
-        answer = await self._request(
-            "POST", f"/api/orders/{order_id}/unbind-token", {"serial": serial}
-        )
+        try:
+            answer = await self._request(
+                "POST", f"/api/orders/{order_id}/unbind-token", {"serial": serial}
+            )
+        except ServerAccessError as exc:
+            self._refused(order_id, exc)
+            raise
         return bytes.fromhex(answer["token"])

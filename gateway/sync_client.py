@@ -16,6 +16,9 @@ PROTOCOL_VERSION = 2
 SCHEMA_VERSION = 1
 PULL_BATCH = 500
 PUSH_BATCH = 100
+# Answers after which the client registers anew and resends (mutation ids keep that exactly
+# once): the server forgot this client, or no longer has the outcome of a number it took.
+REGISTER_AGAIN = frozenset({"unknown_client", "sequence_lost"})
 
 
 class SyncClientError(Exception):
@@ -98,10 +101,7 @@ class SyncClient:
         """Register anew; pending mutations are renumbered and keep their ids."""
         answer = await self._post("/api/sync/register", {"device": self.device})
         self.client_id = answer["client_id"]
-        self.next_seq = 1
-        for pending in self.outbox:
-            pending.seq = self.next_seq
-            self.next_seq += 1
+        self._renumber(1)
 
     def enqueue(
         self,
@@ -129,7 +129,7 @@ class SyncClient:
                     {"client_id": self.client_id, "cursor": self.cursor, "limit": limit},
                 )
             except SyncClientError as error:
-                if error.code != "unknown_client":
+                if error.code not in REGISTER_AGAIN:
                     raise
                 await self.register()
                 continue
@@ -147,10 +147,16 @@ class SyncClient:
                 return applied
 
     async def push(self) -> list[dict[str, Any]]:
-        """Send the outbox in order; acknowledged mutations leave it. Returns the results."""
+        """Send the outbox in order; acknowledged mutations leave it. Returns the results.
+
+        No answer leaves it stuck: a gap in the numbering (``resend_from``) renumbers the
+        outbox from where the server expects it; if that settles nothing either, it
+        registers anew.
+        """
         if self.client_id is None:
             await self.register()
         answered: list[dict[str, Any]] = []
+        stuck = 0  # answers in a row that settled nothing
         while self.outbox:
             batch = self.outbox[:PUSH_BATCH]
             try:
@@ -159,7 +165,7 @@ class SyncClient:
                     {"client_id": self.client_id, "mutations": [p.wire() for p in batch]},
                 )
             except SyncClientError as error:
-                if error.code != "unknown_client":
+                if error.code not in REGISTER_AGAIN:
                     raise
                 await self.register()
                 continue
@@ -168,9 +174,24 @@ class SyncClient:
                 self.results[result["id"]] = result
             answered.extend(answer["results"])
             self.outbox = [p for p in self.outbox if p.seq not in done]
-            if answer.get("resend_from") is not None and not done:
+            if done:
+                stuck = 0
+                continue
+            stuck += 1
+            if stuck == 1 and answer.get("resend_from") is not None:
+                self._renumber(int(answer["resend_from"]))
+            elif stuck <= 2:
+                await self.register()
+            else:  # not even a fresh registration settles anything: a server fault, try later
                 raise SyncClientError(409, {"code": "sequence_gap", "message": str(answer)})
         return answered
+
+    def _renumber(self, first: int) -> None:
+        """Number the outbox from ``first`` on, in order, keeping each mutation's id."""
+        self.next_seq = first
+        for pending in self.outbox:
+            pending.seq = self.next_seq
+            self.next_seq += 1
 
     def held(self, entity: str) -> dict[str, dict[str, Any]]:
         return {entity_id: data for (kind, entity_id), data in self.rows.items() if kind == entity}

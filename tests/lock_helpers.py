@@ -1,4 +1,4 @@
-"""Locks for server tests: the real lock firmware core (`gateway.protocol.lock_core`), in memory.
+"""Locks for server tests: the real lock firmware core (`lock_protocol.lock_core`), in memory.
 
 No radio here (tests/integration/gateway does that); these make genuinely signed reports and
 pairing receipts, so the server's verifier is tested against what a lock really sends.
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 
-from gateway.protocol.client import CommandClient
-from gateway.protocol.codes import Command
-from gateway.protocol.credentials import issue_operator_certificate
-from gateway.protocol.crypto import SigningKey
-from gateway.protocol.encoding import Frame
-from gateway.protocol.lock_core import Authorization, LockCore, manufacture
-from gateway.protocol.pairing import PairingClient
-from gateway.protocol.reports import ReportValues
+from lock_protocol.client import CommandClient
+from lock_protocol.codes import Command
+from lock_protocol.credentials import issue_operator_certificate
+from lock_protocol.crypto import SigningKey
+from lock_protocol.encoding import Frame
+from lock_protocol.lock_core import Authorization, LockCore, manufacture
+from lock_protocol.pairing import PairingClient
+from lock_protocol.reports import ReportValues
 
 OPERATOR_NAME = "Test fitters AB"
 

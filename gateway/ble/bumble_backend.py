@@ -18,7 +18,7 @@ import logging
 import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from bleak.args import SizedBuffer
 from bleak.assigned_numbers import gatt_char_props_to_strs
@@ -42,10 +42,8 @@ from bumble.transport.common import AsyncPipeSink, Transport
 from gateway.ble.errors import ConnectError, LinkLostError, PairingError
 
 if TYPE_CHECKING:
+    from bumble.controller import Controller
     from bumble.gatt_client import CharacteristicProxy
-    from bumble.link import LocalLink
-
-    from firmware_sim.radio_hub import SimController
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +70,13 @@ CENTRAL_NAME = "Lockwork gateway"
 def bumble_uuid_to_str(value: bumble_core.UUID) -> str:
     """Bumble UUID (little-endian bytes) -> bleak's lower-case 128-bit string."""
     return str(uuid_module.UUID(bytes=bytes(reversed(value.to_bytes(force_128=True)))))
+
+
+@runtime_checkable
+class LeavesAir(Protocol):
+    """A virtual controller that can leave the air, as a radio switched off (the simulator's)."""
+
+    def leave_air(self) -> None: ...
 
 
 @dataclass
@@ -179,7 +184,7 @@ class BumbleCentral:
         device: Device,
         *,
         transport: Transport | None = None,
-        controller: SimController | None = None,
+        controller: Controller | None = None,
     ) -> None:
         self.device = device
         # Pitfall 4: a Bumble device has at most one pending LE connect.
@@ -219,16 +224,16 @@ class BumbleCentral:
         return central
 
     @classmethod
-    async def on_link(cls, link: LocalLink, *, name: str = CENTRAL_NAME) -> BumbleCentral:
-        """A central in this process on an existing ``LocalLink`` (tests, in-process demos).
+    async def on_controller(
+        cls, controller: Controller, *, name: str = CENTRAL_NAME
+    ) -> BumbleCentral:
+        """A central in this process on ``controller``, a virtual one on a shared ``LocalLink``
+        (tests, in-process demos).
 
-        Its controller is the simulator's :class:`SimController` (pitfall 3: the stock one
-        cannot cancel a connect). Imported here so that the gateway's production paths do not
-        depend on the simulator.
+        Whoever makes the link makes the controller and passes it in (the simulator's, whose
+        connect-cancel works: pitfall 3), so the gateway names no simulator. On close the
+        controller leaves the air if it can (``leave_air()``).
         """
-        from firmware_sim.radio_hub import attach_controller
-
-        controller = attach_controller(link, name)
         # AsyncPipeSink: host -> controller on the next loop turn, as a real transport would,
         # so that a controller's reply never re-enters the host's send path.
         host = Host(controller, AsyncPipeSink(controller))
@@ -308,7 +313,7 @@ class BumbleCentral:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(DISCONNECT_TIMEOUT_S):
                     await connection.disconnect()
-        if self._controller is not None:
+        if isinstance(self._controller, LeavesAir):
             self._controller.leave_air()
         if self._transport is not None:
             await self._transport.close()

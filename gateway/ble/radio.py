@@ -5,7 +5,8 @@
 ``bumble:<transport>``    a Bumble central on an HCI transport, e.g.
                           ``bumble:tcp-client:127.0.0.1:P`` (the simulator's radio hub) or
                           ``bumble:usb:0`` (a USB dongle, where BlueZ is absent)
-a ``LocalLink`` object    in-process: a Bumble central on an existing virtual link (tests)
+an ``InProcessRadio``     in-process: a Bumble central on a controller that the caller makes on
+                          its own virtual link (tests, in-process demos: the simulator's)
 ========================= ==================================================================
 
 Gateway code passes ``radio.scanner_backend`` / ``radio.client_backend`` as bleak's
@@ -14,24 +15,36 @@ Gateway code passes ``radio.scanner_backend`` / ``radio.client_backend`` as blea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
 from bumble import core as bumble_core
-from bumble.link import LocalLink
 from bumble.transport.common import TransportSpecError
 
 from gateway.ble.errors import BleError, RadioUnavailable
 
 if TYPE_CHECKING:
+    from bumble.controller import Controller
+
     from gateway.ble.bumble_backend import BumbleCentral
 
 DEFAULT_RADIO = "default"
 BUMBLE_PREFIX = "bumble:"
 
-RadioConfig = str | LocalLink
+
+@dataclass(frozen=True)
+class InProcessRadio:
+    """The gateway's radio in this process: ``attach(name)`` makes its controller on a virtual
+    link the caller owns (the gateway itself names no simulator)."""
+
+    attach: Callable[[str], Controller]
+    description: str = "bumble in-process link"
+
+
+RadioConfig = str | InProcessRadio
 
 
 class RadioConfigError(BleError):
@@ -72,10 +85,11 @@ def _bumble_radio(central: BumbleCentral, description: str) -> Radio:
 
 async def open_radio(config: RadioConfig) -> Radio:
     """Open the radio named by ``config`` (see the module docstring)."""
-    if isinstance(config, LocalLink):
-        from gateway.ble.bumble_backend import BumbleCentral
+    if isinstance(config, InProcessRadio):
+        from gateway.ble.bumble_backend import CENTRAL_NAME, BumbleCentral
 
-        return _bumble_radio(await BumbleCentral.on_link(config), "bumble in-process link")
+        central = await BumbleCentral.on_controller(config.attach(CENTRAL_NAME))
+        return _bumble_radio(central, config.description)
     setting = config.strip()
     if setting == DEFAULT_RADIO:
         return Radio("platform default")

@@ -1,7 +1,7 @@
 """Listening to adverts through bleak, for the gateway's scan and wake.
 
 Adverts come out as plain `HeardAdvert` values, so that code outside `gateway.ble` never sees a
-bleak type. Decoding our own payload is `gateway.protocol.gatt`'s job, not this module's.
+bleak type. Decoding our own payload is `lock_protocol.gatt`'s job, not this module's.
 """
 
 from __future__ import annotations

@@ -5,28 +5,36 @@ it, and it runs under uvicorn inside the gateway's own event loop, next to the B
 (the stdlib's http.server is threaded and would have to hop between threads for every call).
 
 Routes (all JSON):
-    POST /api/pair             {"code"} -> {"token", "gateway_id"}; wrong codes throttled
-    POST /api/pairing-code     loopback only: print a new code on the gateway's terminal
+    POST /api/pair             {"code", "label"?} -> {"token", "gateway_id", "token_id",
+                               "expires_at"}; wrong codes throttled per source
+    POST /api/pairing-code     the `pairing-code` command on the gateway's own computer only
+                               (loopback, no browser): print a new code on its terminal
     GET  /api/status           -> {"gateway_id", "version", "radio", "server_reachable",
                                    "queued_reports"}
     POST /api/operations       {"kind", "serial", "order_id"} -> 202 {"id", "kind", "state"}
     POST /api/orders/{id}/prepare   (beyond contract B) fetch the visit's ticket and
                                credential now, so that the visit works offline
     GET  /api/operations/{id}  -> the operation with progress, result, error
+    GET  /api/tokens           -> {"tokens": [{"id", "label", "created_at", "expires_at",
+                                               "current"}]}: the apps paired now
+    DELETE /api/tokens/{id}    revoke one app's token (204); its next request is refused
 Every route but the first two needs ``Authorization: Bearer <token>``. Errors are
-``{"code", "message_sv", "message_en"}``.
+``{"code", "message_sv", "message_en"}``. Every request passes `gateway.local_api.guard` first
+(Host, Origin, JSON only, bounded bodies).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
 from uuid import UUID
 
 import msgspec
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, delete, get, post
 from litestar.config.cors import CORSConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -35,15 +43,27 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.error_codes import ErrorBody, describe
 from gateway.errors import GatewayError
-from gateway.local_api.error_codes import ErrorBody, describe
-from gateway.local_api.pairing import AppTokens, PairingCodeGate, PairingRefusal
+from gateway.local_api.app_tokens import LABEL_MAX_CHARS, AppToken, AppTokens
+from gateway.local_api.guard import MAX_BODY_BYTES, RequestGuard
+from gateway.local_api.pairing import PairingCodeGate, PairingRefusal
 from gateway.local_api.runner import OperationKind, OperationRecord, OperationRunner
 from gateway.lock_access import LockAccess, Prepared
+from gateway.operations import SERIAL_MAX_CHARS, SERIAL_PATTERN
 from gateway.report_queue import ReportQueue
 from gateway.server_client import ServerAccessError
+from lock_protocol.errors import ProtocolError
 
 BEARER: Final = "bearer "
+# Where `require_token` leaves the caller's token id for the routes (``connection.state``).
+TOKEN_ID_KEY: Final = "app_token_id"  # noqa: S105 (a key name)
+# A pairing code as typed, spaces around it allowed (the gate strips them).
+CODE_PATTERN: Final = r"^\s*[0-9]{6}\s*$"
+TOKEN_ID_PATTERN: Final = r"^[0-9a-f]{12}$"  # noqa: S105 (an id's form)
+# The server's refusals the app gets as they are (the order is unknown, or not this fitter's,
+# or not in a state for this); any other failure of the server is the gateway's problem (502).
+PASSED_THROUGH_STATUSES: Final = frozenset({403, 404, 409})
 # Browsers cache a successful preflight this long; the API's shape does not change at runtime.
 PREFLIGHT_MAX_AGE_S: Final = 600
 
@@ -57,6 +77,13 @@ _PAIRING_TEXT: Final[dict[str, tuple[int, str, str]]] = {
         429,
         "För många felaktiga koder. Vänta en minut och försök igen.",
         "Too many wrong codes. Wait a minute and try again.",
+    ),
+    "pairing_code_withdrawn": (
+        409,
+        "Koden togs bort efter för många felaktiga försök. Kör lockwork-gateway pairing-code "
+        "på gatewayen för att få en ny kod.",
+        "The code was withdrawn after too many wrong guesses. Run lockwork-gateway "
+        "pairing-code on the gateway for a new one.",
     ),
     "no_pairing_code": (
         409,
@@ -79,8 +106,14 @@ NOT_FOUND: Final = ErrorBody(
 )
 LOOPBACK_ONLY: Final = ErrorBody(
     "loopback_only",
-    "En ny kod kan bara begäras på gatewayens egen dator.",
-    "A new code can only be requested on the gateway's own computer.",
+    "En ny kod kan bara begäras på gatewayens egen dator, med lockwork-gateway pairing-code.",
+    "A new code can only be requested on the gateway's own computer, with lockwork-gateway "
+    "pairing-code.",
+)
+TOKEN_NOT_FOUND: Final = ErrorBody(
+    "token_not_found",
+    "Appen är inte (längre) ihopkopplad med gatewayen. Uppdatera listan.",
+    "No app is paired with that id (any more). Refresh the list.",
 )
 
 
@@ -95,12 +128,28 @@ class ApiRefusal(Exception):
 
 
 class PairIn(msgspec.Struct):
-    code: str
+    code: Annotated[str, msgspec.Meta(pattern=CODE_PATTERN)]
+    # How the app names itself in the list of paired apps (else its user agent).
+    label: Annotated[str, msgspec.Meta(max_length=LABEL_MAX_CHARS)] = ""
 
 
 class PairOut(msgspec.Struct):
     token: str
     gateway_id: str
+    token_id: str
+    expires_at: str
+
+
+class PairedApp(msgspec.Struct):
+    id: str
+    label: str
+    created_at: str
+    expires_at: str
+    current: bool
+
+
+class PairedApps(msgspec.Struct):
+    tokens: list[PairedApp]
 
 
 class PairingCodeOut(msgspec.Struct):
@@ -117,9 +166,12 @@ class StatusOut(msgspec.Struct):
     access: str
 
 
+Serial = Annotated[str, msgspec.Meta(max_length=SERIAL_MAX_CHARS, pattern=SERIAL_PATTERN)]
+
+
 class OperationIn(msgspec.Struct):
     kind: OperationKind
-    serial: str | None = None
+    serial: Serial | None = None
     order_id: UUID | None = None
 
 
@@ -143,6 +195,7 @@ class LocalApiState:
     queue: ReportQueue
     server_reachable: Callable[[], bool]
     announce_code: Callable[[str], None]
+    echo: Callable[[str], None] = lambda _line: None
 
 
 def _error_response(
@@ -188,35 +241,90 @@ def _is_loopback(request: Request[Any, Any, Any]) -> bool:
         return False
 
 
-def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
-    """The ASGI app: Litestar routes, wrapped to answer Chrome's private-network preflight."""
+def _from_browser(request: Request[Any, Any, Any]) -> bool:
+    """Browsers name the page (Origin) or the fetch (Sec-Fetch-*); programs send neither."""
+    return "origin" in request.headers or "sec-fetch-mode" in request.headers
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def _server_status(exc: ServerAccessError) -> int:
+    """What the app is told when the server refused: its 403/404/409 as they are, else 502."""
+    return exc.status if exc.status in PASSED_THROUGH_STATUSES else 502
+
+
+def _paired_app(token: AppToken, current_id: str | None) -> PairedApp:
+    created, expires = _iso(token.created_at), _iso(token.expires_at)
+    return PairedApp(token.id, token.label, created, expires, token.id == current_id)
+
+
+def create_local_api(
+    state: LocalApiState, allow_origins: Sequence[str], allowed_hosts: Sequence[str] = ()
+) -> ASGIApp:
+    """The ASGI app: Litestar routes, behind the request guard, answering Chrome's
+    private-network preflight."""
 
     def require_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         header = connection.headers.get("authorization", "")
-        if not header.lower().startswith(BEARER) or not state.tokens.valid(
-            header[len(BEARER) :].strip()
-        ):
+        paired = (
+            state.tokens.check(header[len(BEARER) :].strip())
+            if header.lower().startswith(BEARER)
+            else None
+        )
+        if paired is None:
             raise ApiRefusal(401, NOT_PAIRED, {"WWW-Authenticate": "Bearer"})
+        connection.state[TOKEN_ID_KEY] = paired.id
 
     @post("/api/pair", status_code=200)
     async def pair(data: PairIn, request: Request[Any, Any, Any]) -> PairOut:
+        source = (request.client.host if request.client else "", request.headers.get("origin", ""))
+        was_withdrawn = state.gate.withdrawn
         try:
-            state.gate.check(data.code)
+            state.gate.check(data.code, source)
         except PairingRefusal as refusal:
+            if state.gate.withdrawn and not was_withdrawn:
+                state.echo(
+                    "pairing code withdrawn after too many wrong guesses; run "
+                    "`lockwork-gateway pairing-code` for a new one"
+                )
             status, swedish, english = _PAIRING_TEXT[refusal.code]
             headers = {}
             if refusal.retry_after_s:
                 headers["Retry-After"] = str(int(refusal.retry_after_s) + 1)
             raise ApiRefusal(status, ErrorBody(refusal.code, swedish, english), headers) from None
-        label = request.headers.get("user-agent", "")[:120]
-        return PairOut(token=state.tokens.issue(label), gateway_id=state.gateway_id)
+        token, record = state.tokens.issue(data.label or request.headers.get("user-agent", ""))
+        return PairOut(
+            token=token,
+            gateway_id=state.gateway_id,
+            token_id=record.id,
+            expires_at=_iso(record.expires_at),
+        )
 
     @post("/api/pairing-code", status_code=202)
     async def pairing_code(request: Request[Any, Any, Any]) -> PairingCodeOut:
-        if not _is_loopback(request):
+        # A web page open on the gateway's computer is on loopback too: only the command may
+        # replace the code the fitter may be typing.
+        if not _is_loopback(request) or _from_browser(request):
             raise ApiRefusal(403, LOOPBACK_ONLY)
         state.announce_code(state.gate.new_code())
         return PairingCodeOut(expires_in_s=int(state.gate.seconds_left()))
+
+    @get("/api/tokens", guards=[require_token])
+    async def list_tokens(request: Request[Any, Any, Any]) -> PairedApps:
+        current = request.state.get(TOKEN_ID_KEY)
+        return PairedApps([_paired_app(token, current) for token in state.tokens.paired()])
+
+    @delete(
+        "/api/tokens/{token_id:str}",
+        status_code=204,
+        guards=[require_token],
+    )
+    async def revoke_token(token_id: str) -> None:
+        if not re.fullmatch(TOKEN_ID_PATTERN, token_id) or not state.tokens.revoke(token_id):
+            raise ApiRefusal(404, TOKEN_NOT_FOUND)
+        state.echo(f"app token {token_id} revoked")
 
     @get("/api/status", guards=[require_token])
     async def status() -> StatusOut:
@@ -235,7 +343,7 @@ def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
             record = state.runner.start(
                 data.kind, data.serial, str(data.order_id) if data.order_id else None
             )
-        except GatewayError as exc:
+        except (GatewayError, ProtocolError) as exc:
             raise ApiRefusal(400, describe(exc)) from exc
         return OperationStarted(id=record.id, kind=record.kind, state=record.state.value)
 
@@ -244,10 +352,10 @@ def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
         """Beyond contract B: fetch now, while online, what the order's visit needs offline."""
         try:
             return await state.access.prepare(str(order_id))
-        except GatewayError as exc:
-            raise ApiRefusal(
-                502 if isinstance(exc, ServerAccessError) else 400, describe(exc)
-            ) from exc
+        except ServerAccessError as exc:
+            raise ApiRefusal(_server_status(exc), describe(exc)) from exc
+        except (GatewayError, ProtocolError) as exc:
+            raise ApiRefusal(400, describe(exc)) from exc
 
     @get("/api/operations/{operation_id:str}", guards=[require_token])
     async def get_operation(operation_id: str) -> OperationRecord:
@@ -257,10 +365,19 @@ def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
         return record
 
     app = Litestar(
-        route_handlers=[pair, pairing_code, status, start_operation, get_operation, prepare],
+        route_handlers=[
+            pair,
+            pairing_code,
+            status,
+            start_operation,
+            get_operation,
+            prepare,
+            list_tokens,
+            revoke_token,
+        ],
         cors_config=CORSConfig(
-            allow_origins=allow_origins,
-            allow_methods=["GET", "POST"],
+            allow_origins=list(allow_origins),
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["authorization", "content-type"],
             max_age=PREFLIGHT_MAX_AGE_S,
         )
@@ -272,9 +389,10 @@ def create_local_api(state: LocalApiState, allow_origins: list[str]) -> ASGIApp:
             HTTPException: _http_handler,
         },
         openapi_config=None,
+        request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
-    return private_network_preflight(app)
+    return RequestGuard(private_network_preflight(app), allow_origins, allowed_hosts)
 
 
 def private_network_preflight(app: ASGIApp) -> ASGIApp:

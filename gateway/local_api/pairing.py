@@ -1,30 +1,33 @@
 """Pairing an app with this gateway: a 6-digit code shown on the terminal, then a bearer token.
 
 The code proves that whoever types it can read the gateway's terminal (is standing next to
-it). Wrong codes are throttled: after `MAX_WRONG_CODES` within `WRONG_CODE_WINDOW_S` every
-attempt is refused for `WRONG_CODE_PAUSE_S`, so guessing one code of a million within its
-10-minute life succeeds with odds of about 1 in 20,000, while a fitter who mistypes twice is
-not held up. The throttle is for the gateway as a whole, not per address: the local API is on
-loopback or a LAN, where addresses say little, and a locked-out fitter can restart the gateway.
+it). Wrong codes are throttled per source, a source being the connecting address and the
+page's origin (`Source`): web pages on other origins never get this far (the request guard,
+`gateway.local_api.guard`, refuses them), so a stranger's guesses pause only the stranger, never
+the fitter's app on its own address and origin.
 
-Tokens are stored only as SHA-256 hashes (random 256-bit tokens need no slow hash), in
-``DATA_DIR/app_tokens.json``, so a paired app stays paired across restarts and a copy of the
-file does not give anyone a token.
+- One source: after `MAX_WRONG_CODES` wrong codes within `WRONG_CODE_WINDOW_S` its attempts are
+  refused for `WRONG_CODE_PAUSE_S`, doubled for each further pause of the same source. A fitter
+  who mistypes twice is not held up; one who mistypes five times waits a minute, as before.
+- All sources together: a code takes at most `MAX_WRONG_CODES_PER_CODE` wrong guesses, then it
+  is withdrawn and the fitter asks for a new one at the gateway (`lockwork-gateway
+  pairing-code`). Per-source limits alone would let someone with many addresses guess without
+  bound; with this bound the odds of guessing one code of a million stay about 1 in 20,000,
+  however many addresses guess. One source cannot withdraw a code on its own (its doubling
+  pauses allow it about 20 guesses in a code's 10 minutes); it takes several addresses, and
+  then costs the fitter one command at the gateway, never the door.
+
+App tokens are kept by `gateway.local_api.app_tokens`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import os
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
-
-import msgspec
 
 CODE_DIGITS: Final = 6
 # Contract B: a code is valid 10 minutes, long enough to walk to the phone and type it.
@@ -32,8 +35,11 @@ CODE_LIFETIME_S: Final = 600.0
 MAX_WRONG_CODES: Final = 5
 WRONG_CODE_WINDOW_S: Final = 60.0
 WRONG_CODE_PAUSE_S: Final = 60.0
-TOKEN_BYTES: Final = 32
-TOKENS_FILE: Final = "app_tokens.json"
+# 50 wrong guesses of 10^6 codes: the 1-in-20,000 odds above, for any number of sources.
+MAX_WRONG_CODES_PER_CODE: Final = 50
+
+# (connecting address, Origin header or "" for a program that sends none)
+Source = tuple[str, str]
 
 
 class PairingRefusal(Exception):
@@ -46,6 +52,13 @@ class PairingRefusal(Exception):
 
 
 @dataclass
+class _SourceRecord:
+    failures: list[float] = field(default_factory=list)
+    pauses: int = 0
+    paused_until: float = 0.0
+
+
+@dataclass
 class PairingCodeGate:
     """The current pairing code and the wrong-code throttle (pure: clock and rng injected)."""
 
@@ -53,72 +66,49 @@ class PairingCodeGate:
     rng: Callable[[int], int] = secrets.randbelow
     code: str | None = None
     expires_at: float = 0.0
-    _failures: list[float] = field(default_factory=list)
-    _paused_until: float = 0.0
+    withdrawn: bool = False
+    _sources: dict[Source, _SourceRecord] = field(default_factory=dict)
+    _wrong_for_code: int = 0
 
     def new_code(self) -> str:
+        """A new code, with a clean slate: every source may try again (the per-code bound
+        keeps the odds, and only someone at the gateway's terminal can ask for a code)."""
         self.code = f"{self.rng(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         self.expires_at = self.clock() + CODE_LIFETIME_S
+        self.withdrawn = False
+        self._sources.clear()
+        self._wrong_for_code = 0
         return self.code
 
     def seconds_left(self) -> float:
         return max(0.0, self.expires_at - self.clock()) if self.code else 0.0
 
-    def check(self, offered: str) -> None:
+    def check(self, offered: str, source: Source = ("", "")) -> None:
         """Accept (and use up) the code, or raise `PairingRefusal`."""
         now = self.clock()
-        if now < self._paused_until:
-            raise PairingRefusal("too_many_attempts", self._paused_until - now)
+        record = self._sources.get(source)
+        if record is not None and now < record.paused_until:
+            raise PairingRefusal("too_many_attempts", record.paused_until - now)
+        if self.withdrawn:
+            raise PairingRefusal("pairing_code_withdrawn")
         if self.code is None or now >= self.expires_at:
             raise PairingRefusal("no_pairing_code")
         if hmac.compare_digest(offered.strip().encode(), self.code.encode()):
             self.code = None  # one code pairs one app
-            self._failures.clear()
+            self._sources.clear()
+            self._wrong_for_code = 0
             return
-        self._failures = [t for t in self._failures if now - t < WRONG_CODE_WINDOW_S]
-        self._failures.append(now)
-        if len(self._failures) >= MAX_WRONG_CODES:
-            self._paused_until = now + WRONG_CODE_PAUSE_S
-            self._failures.clear()
+        self._wrong_for_code += 1
+        if self._wrong_for_code >= MAX_WRONG_CODES_PER_CODE:
+            self.code = None
+            self.withdrawn = True
+            raise PairingRefusal("pairing_code_withdrawn")
+        record = self._sources.setdefault(source, _SourceRecord())
+        record.failures = [t for t in record.failures if now - t < WRONG_CODE_WINDOW_S]
+        record.failures.append(now)
+        if len(record.failures) >= MAX_WRONG_CODES:
+            record.pauses += 1
+            pause = WRONG_CODE_PAUSE_S * 2 ** (record.pauses - 1)
+            record.paused_until = now + min(pause, CODE_LIFETIME_S)
+            record.failures.clear()
         raise PairingRefusal("wrong_code")
-
-
-class _StoredToken(msgspec.Struct):
-    sha256: str
-    created_at: float
-    label: str = ""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class AppTokens:
-    """Tokens of the paired apps, stored hashed in the gateway's data folder."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / TOKENS_FILE
-        self._hashes = {stored.sha256 for stored in self._load()}
-
-    def _load(self) -> list[_StoredToken]:
-        try:
-            return msgspec.json.decode(self.path.read_bytes(), type=list[_StoredToken])
-        except FileNotFoundError:
-            return []
-
-    def issue(self, label: str = "") -> str:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        stored = [*self._load(), _StoredToken(token_hash(token), time.time(), label)]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(msgspec.json.encode(stored))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self.path)
-        self._hashes.add(token_hash(token))
-        return token
-
-    def valid(self, token: str) -> bool:
-        return token_hash(token) in self._hashes

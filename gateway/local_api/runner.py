@@ -28,9 +28,9 @@ from typing import Any, Final
 import msgspec
 
 from gateway import operations as ops
+from gateway.error_codes import INTERRUPTED, ErrorBody, describe
 from gateway.errors import InputError
 from gateway.known_locks import KnownLocks
-from gateway.local_api.error_codes import INTERRUPTED, ErrorBody, describe
 from gateway.lock_access import LockAccess, access_for
 from gateway.operations import OperationContext
 from gateway.progress import Progress
@@ -226,8 +226,9 @@ class OperationRunner:
         if kind is OperationKind.WAKE:
             return await ops.wake(ctx, serial)
         if kind is OperationKind.PAIR:
-            ticket = await self._access.pairing_ticket(order)
-            paired = await ops.pair(ctx, serial, ticket)
+            ticket = await self._access.pairing_ticket(order, serial)
+            earlier = await self._access.earlier_tickets(order, ticket)
+            paired = await ops.pair(ctx, serial, ticket, earlier=earlier)
             self._known.remember(
                 paired.serial, paired.lock_id, paired=True, pairing_id=paired.pairing_id
             )

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from gateway.protocol.credentials import OperatorCertificate, verify_operator_certificate
-from gateway.protocol.crypto import PUBLIC_KEY_BYTES, SigningKey, constant_time_equal
-from gateway.protocol.errors import ProtocolError
+from lock_protocol.credentials import OperatorCertificate, verify_operator_certificate
+from lock_protocol.crypto import PUBLIC_KEY_BYTES, SigningKey, constant_time_equal
+from lock_protocol.errors import ProtocolError
 from server.errors import ConfigurationError
 from server.secrets_box import SecretBox
 from server.settings import Settings

@@ -13,7 +13,7 @@ the functions here, which accept the evidence only if every one of these holds:
   clock was inside the nonce's validity window when it signed (no stale or foreign nonce);
 - for a pairing receipt, the ticket is one this server signed with its own key.
 
-Time is a parameter (Unix seconds); the protocol's own verifiers (``gateway.protocol``) do the
+Time is a parameter (Unix seconds); the protocol's own verifiers (``lock_protocol``) do the
 cryptography, so the wire format has one definition.
 """
 
@@ -23,24 +23,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from gateway.protocol.codes import Command, PairingState, StatusCode
-from gateway.protocol.credentials import (
+from lock_protocol.codes import Command, PairingState, StatusCode
+from lock_protocol.credentials import (
     FactoryCertificate,
     open_statement,
     peek_statement,
     verify_factory_certificate,
 )
-from gateway.protocol.crypto import NONCE_BYTES, constant_time_equal
-from gateway.protocol.errors import CryptoError, ProtocolError, RejectedError
-from gateway.protocol.messages import Receipt
-from gateway.protocol.pairing import (
+from lock_protocol.crypto import NONCE_BYTES, constant_time_equal
+from lock_protocol.errors import CryptoError, ProtocolError, RejectedError
+from lock_protocol.messages import Receipt
+from lock_protocol.pairing import (
     PairingTicket,
     decode_pairing_receipt,
     ticket_hash,
     verify_pairing_receipt,
 )
-from gateway.protocol.reports import split_report, verify_report
-from gateway.protocol.timing import CLOCK_SKEW_SECONDS, REPORT_MAX_AGE_SECONDS
+from lock_protocol.reports import split_report, verify_report
+from lock_protocol.timing import CLOCK_SKEW_SECONDS, REPORT_MAX_AGE_SECONDS
 from server.errors import ValidationFailed
 
 LOCK_REPORT: Final = "lock_report"
@@ -121,6 +121,18 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
         "Parkopplingsbiljetten kommer inte från den här servern. Hämta en biljett för ordern "
         "från den här servern och parkoppla igen.",
     ),
+    "order_not_in_visit": (
+        "The order is no longer booked (cancelled, completed or paused), so its visit takes no "
+        "more lock evidence. Nothing was stored.",
+        "Ordern är inte längre bokad (avbokad, klar eller pausad), så besöket tar inte emot "
+        "fler bevis från låset. Inget sparades.",
+    ),
+    "credential_revoked": (
+        "The lock signed this after the order's lock access was revoked (the order was "
+        "reassigned or rebooked). Nothing was stored.",
+        "Låset signerade detta efter att orderns tillgång till låset återkallades (ordern fick "
+        "en annan montör eller ny tid). Inget sparades.",
+    ),
     "not_unpaired": (
         "The lock did not accept the unpairing, so it is still paired.",
         "Låset godtog inte avkopplingen, så det är fortfarande parkopplat.",
@@ -176,6 +188,7 @@ class IssuedNonce:
     used: bool
     ticket_hash: bytes = b""
     credential_hash: bytes = b""
+    revoked_at: float | None = None  # the order's access was revoked then (revocation)
 
 
 @dataclass(frozen=True)
@@ -274,6 +287,14 @@ def _check_lock_time(lock_time: float, nonce: IssuedNonce) -> None:
         raise LockEvidenceRejected("nonce_expired", "signed outside the nonce's window")
 
 
+def _check_not_revoked(lock_time: float, nonce: IssuedNonce) -> None:
+    """Evidence signed after the issuance was revoked is refused; what the lock signed before
+    (a reading uploaded late, an unpair just before a replacement) still counts. A lock clock
+    off by up to the skew it tolerates can shift that moment a little either way."""
+    if nonce.revoked_at is not None and lock_time > nonce.revoked_at:
+        raise LockEvidenceRejected("credential_revoked")
+
+
 def _rejected(exc: ProtocolError) -> LockEvidenceRejected:
     if isinstance(exc, CryptoError):
         return LockEvidenceRejected("bad_signature", str(exc))
@@ -313,6 +334,7 @@ def verify_lock_report(
         raise _rejected(exc) from exc
     report = verified.report
     _check_lock_time(report.lock_time, issued)
+    _check_not_revoked(report.lock_time, issued)
     return Evidence(
         kind=LOCK_REPORT,
         serial=certificate.serial,
@@ -368,6 +390,7 @@ def verify_pairing(
         raise _rejected(exc) from exc
     receipt = verified.receipt
     _check_lock_time(receipt.lock_time, issued)
+    _check_not_revoked(receipt.lock_time, issued)
     return Evidence(
         kind=PAIRING_RECEIPT,
         serial=certificate.serial,
@@ -412,6 +435,7 @@ def verify_unpair(
     if now > credential.expires_at + UPLOAD_GRACE_SECONDS:
         raise LockEvidenceRejected("nonce_expired", "uploaded after the grace period")
     _check_lock_time(receipt.lock_time, credential)
+    _check_not_revoked(receipt.lock_time, credential)
     return Evidence(
         kind=UNPAIR_RECEIPT,
         serial=known.serial,

@@ -45,3 +45,24 @@ class LockReportOut(msgspec.Struct, kw_only=True):
     order_id: UUID | None
     verified_at: datetime
     received_via: str
+
+
+# A building's hub reaches the locks within radio range; a few hundred is far beyond that.
+MAX_SERVED_LOCKS = 500
+
+
+class ServedLocksIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    lock_ids: Annotated[list[UUID], msgspec.Meta(max_length=MAX_SERVED_LOCKS)]
+
+
+class ServedLocksOut(msgspec.Struct, kw_only=True):
+    device_id: UUID
+    lock_ids: list[UUID]
+
+
+class HubCredentialIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    staff_public_key: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{64}$")]
+    serial: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    lock_certificate: (
+        Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^[0-9a-fA-F]+$")] | None
+    ) = None

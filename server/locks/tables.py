@@ -34,6 +34,10 @@ class Lock(Table):
     # The last counters accepted: a report or receipt must come with a larger one.
     report_counter = BigInt(null=True, default=None)
     command_counter = BigInt(null=True, default=None)
+    # Revocation (server.locks.revocation): staff credentials are signed with the lock's current
+    # epoch; revoking what was issued for an order raises it, and gateways push the new minimum
+    # to the lock, which then refuses every credential signed below it.
+    credential_epoch = Integer(default=0, help_text="epoch of new credentials (lock minimum)")
 
 
 class LockReport(Table):
@@ -75,6 +79,9 @@ class LockIssuance(Table):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     used_by_report = UUID(null=True, default=None)
+    # Set when the order's visit stopped being what this was issued for (cancelled, completed,
+    # rebooked, reassigned): evidence the lock signed after it is refused.
+    revoked_at = Timestamptz(null=True, default=None)
     ticket_hash = Varchar(length=64, default="", help_text="pairing tickets (hex)")
     credential_hash = Varchar(length=64, default="", index=True, help_text="credentials (hex)")
 

@@ -30,6 +30,7 @@ from server.demo_stack import (
     start_simulator,
 )
 from tests.browser.harness import check_screen, new_phone
+from tests.integration.lock_stack_world import sim
 from tests.live_server import free_port, run_cli, server_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.ble, pytest.mark.slow]
@@ -42,18 +43,6 @@ FITTER = "montor1"
 OPERATION_TIMEOUT_MS = 45_000
 # The gateway uploads the evidence, the server verifies it, the app's sync pulls the lock.
 VERIFIED_TIMEOUT_MS = 30_000
-
-
-def sim(sim_dir: Path, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "firmware_sim", *args, "--data-dir", str(sim_dir)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture
@@ -108,6 +97,17 @@ def installation_order(server_url: str) -> tuple[str, str, httpx.Cookies]:
     raise AssertionError(f"no installation order for {SERIAL} in the demo data")
 
 
+def open_order_panel(page: Any, server_url: str, order_id: str) -> Any:
+    """Log in as the fitter on the order's page; its lock panel."""
+    page.goto(f"{server_url}/orders/{order_id}")
+    page.get_by_label("Användarnamn").fill(FITTER)
+    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    panel = page.get_by_test_id("lock-panel")
+    expect(panel).to_be_visible(timeout=20_000)
+    return panel
+
+
 def finished(page: Any, kind: str) -> Any:
     """Wait for the panel's operation to end; returns the state element."""
     state = page.get_by_test_id("lock-op-state")
@@ -123,13 +123,7 @@ def test_lock_panel_pairs_with_the_gateway_and_drives_the_lock(
     order_id, lock_id, cookies = installation_order(server_url)
     phone = new_phone(browser)
     page, errors = phone.page, phone.errors
-    page.goto(f"{server_url}/orders/{order_id}")
-    page.get_by_label("Användarnamn").fill(FITTER)
-    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    panel = page.get_by_test_id("lock-panel")
-    expect(panel).to_be_visible(timeout=20_000)
-    panel.scroll_into_view_if_needed()
+    open_order_panel(page, server_url, order_id).scroll_into_view_if_needed()
     check_screen(page, "lock-panel-pair-gateway", full_page=False)
 
     # Pair the app with the gateway: a wrong code is refused, the printed one works.
@@ -182,5 +176,64 @@ def test_lock_panel_pairs_with_the_gateway_and_drives_the_lock(
     )
     expect(page.get_by_role("button", name="Läs batteri")).to_be_disabled()
     check_screen(page, "lock-panel-no-gateway", full_page=False)
+    assert errors == []
+    phone.close()
+
+
+def test_lock_panel_lists_the_paired_apps_and_revokes_them(
+    stack: dict[str, Any], browser: Any
+) -> None:
+    server_url, gateway_url = stack["server_url"], stack["gateway_url"]
+    order_id, _lock_id, _cookies = installation_order(server_url)
+    phone = new_phone(browser)
+    page, errors = phone.page, phone.errors
+    open_order_panel(page, server_url, order_id)
+    page.get_by_label("Gatewayens adress").fill(gateway_url)
+    page.get_by_label("Kod från gatewayen (6 siffror)").fill(stack["code"])
+    page.get_by_role("button", name="Koppla ihop med gatewayen").click()
+    expect(page.get_by_test_id("gateway-status")).to_contain_text("svarar")
+
+    # A second app (the fitter's tablet) pairs with a new code from the gateway's terminal.
+    subprocess.run(
+        [sys.executable, "-m", "gateway", "pairing-code", "--port", gateway_url.rsplit(":", 1)[1]],
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
+    code = stack["gateway"].wait_for_line("pairing code:").split()[0]
+    tablet = httpx.post(
+        gateway_url + "/api/pair",
+        json={"code": code, "label": "Surfplattan"},
+        headers={"Origin": server_url},
+    ).json()["token"]
+    tablet_auth = {"Authorization": f"Bearer {tablet}"}
+    assert httpx.get(gateway_url + "/api/status", headers=tablet_auth).status_code == 200
+
+    page.get_by_role("button", name="Försök igen").click()
+    apps = page.get_by_test_id("gateway-apps")
+    apps.get_by_text("Appar ihopkopplade med gatewayen (2)").click()
+    this_app = apps.get_by_test_id("gateway-app").filter(has_text="den här appen")
+    expect(this_app).to_contain_text("Maria Montör, Lockwork (")  # the fitter, the device
+    expect(this_app).to_contain_text("gäller till")
+    apps.scroll_into_view_if_needed()
+    check_screen(page, "lock-panel-paired-apps", full_page=False)
+
+    # "Ta bort" on the tablet: it is refused by the gateway at once, and leaves the list.
+    page.get_by_role("button", name="Ta bort Surfplattan").click()
+    expect(apps.get_by_text("Appar ihopkopplade med gatewayen (1)")).to_be_visible()
+    expect(apps.get_by_test_id("gateway-app")).to_have_count(1)
+    assert httpx.get(gateway_url + "/api/status", headers=tablet_auth).status_code == 401
+
+    # In English, this app removes itself: it must pair again, and says so.
+    page.goto(f"{server_url}/orders/{order_id}?lang=en")
+    apps = page.get_by_test_id("gateway-apps")
+    apps.get_by_text("Apps paired with the gateway (1)").click()
+    expect(apps.get_by_test_id("gateway-app")).to_contain_text("this app")
+    apps.get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("gateway-error")).to_contain_text(
+        "This app was removed from the gateway"
+    )
+    expect(page.get_by_role("button", name="Pair with the gateway")).to_be_visible()
+    check_screen(page, "lock-panel-app-removed-en", full_page=False)
     assert errors == []
     phone.close()

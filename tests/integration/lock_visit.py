@@ -10,8 +10,8 @@ from typing import Any
 
 import msgspec
 
-from gateway.protocol.crypto import SigningKey
 from gateway.sync_client import SyncClient
+from lock_protocol.crypto import SigningKey
 from server.locks.authority import server_signing_key
 from server.secrets_box import SecretBox
 from server.settings import Settings

@@ -7,9 +7,10 @@ import os
 
 import pytest
 
-from gateway.protocol.crypto import SigningKey
 from gateway.sync_client import SyncClient
+from lock_protocol.crypto import SigningKey
 from tests.integration.lock_visit import push_one, trusting
+from tests.integration.world import session_headers
 from tests.lock_helpers import SimulatedLock
 
 pytestmark = pytest.mark.asyncio
@@ -26,7 +27,9 @@ def settings(settings, factory):  # type: ignore[no-untyped-def]
 
 
 async def hub_of(client, actor, name: str = "hub-entrance") -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]
-    created = await client.post("/api/devices", json={"name": name}, headers=actor.headers)
+    created = await client.post(
+        "/api/devices", json={"name": name}, headers=await session_headers(client, actor)
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     return body["device"]["id"], {"Authorization": f"Bearer {body['token']}"}

@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 
-from gateway.protocol.crypto import SigningKey, lock_id_for
 from gateway.sync_client import SyncClient
+from lock_protocol.crypto import SigningKey, lock_id_for
 from server.locks.authority import server_signing_key
 from server.secrets_box import SecretBox
 from tests.conftest import TEST_SECRET

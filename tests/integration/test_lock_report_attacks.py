@@ -10,15 +10,15 @@ import asyncio
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from gateway.protocol.crypto import SigningKey
 from gateway.sync_client import SyncClient
-from server.locks.service import STAFF_CREDENTIAL_LIFETIME_S
+from lock_protocol.crypto import SigningKey
+from server.locks.visit_window import visit_window
 from tests.conftest import TEST_SECRET, _truncate_postgres, api_client
 from tests.integration.lock_visit import credential, push_one, transition, trusting
 from tests.integration.world import World, make_world, place_order
@@ -35,8 +35,10 @@ ATTACKS = [
     "foreign_fitter",
     "resend",
 ]
-# Past the credential's window by more than the protocol's clock skew (2 min).
-EXPIRY_STEP = timedelta(seconds=STAFF_CREDENTIAL_LIFETIME_S + 180)
+# The visit every credential here is issued for (booked without an estimate).
+PLANNED_START = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+# Past the credential's window (the visit's) by more than the protocol's clock skew (2 min).
+EXPIRED_AT = datetime.fromtimestamp(visit_window(PLANNED_START, None).end + 180, UTC)
 
 
 @dataclass
@@ -81,7 +83,7 @@ async def _run(database_url: str, tmp_dir: Any, program: list[tuple[str, int]]) 
             headers=world["planner_1"].headers,
         )
         for step in (
-            {"action": "schedule", "planned_start": "2026-03-10T08:00:00Z"},
+            {"action": "schedule", "planned_start": PLANNED_START.isoformat()},
             {"action": "confirm"},
             {"action": "start"},
         ):
@@ -134,11 +136,13 @@ async def _run(database_url: str, tmp_dir: Any, program: list[tuple[str, int]]) 
                 await refused(kind, args)
             elif kind == "expired":
                 nonce = await nonce_for(lock_a)
-                clock.set(clock.now() + EXPIRY_STEP)
+                during = clock.now()
+                clock.set(EXPIRED_AT)
                 data = lock_a.report(nonce, now())
                 await refused(
                     kind, lock_a.upload_args("lock_report", data, server_nonce=nonce, ticket=None)
                 )
+                clock.set(during)  # back inside the visit, for the steps that follow
             elif kind == "tampered":
                 nonce = await nonce_for(lock_a)
                 data = bytearray(lock_a.report(nonce, now()))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gateway.ble.errors import ConnectFailed, LinkLost, LockNotFound, RadioUnavailable
+from gateway.error_codes import INTERNAL_ERROR, describe
 from gateway.errors import CodedError, InputError
-from gateway.local_api.error_codes import INTERNAL_ERROR, describe
-from gateway.lock_client import _REFUSALS, CommandInterrupted, refusal_error
+from gateway.lock_client import CommandInterrupted, refusal_error
 from gateway.operations import WakeTimeout
-from gateway.protocol.codes import FaultCode
-from gateway.protocol.codes import StatusCode as S
+from gateway.refusals import REFUSALS as _REFUSALS
+from lock_protocol.codes import FaultCode
+from lock_protocol.codes import StatusCode as S
 
 
 @pytest.mark.parametrize("status", sorted(_REFUSALS, key=int))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.protocol.crypto import SigningKey
+from lock_protocol.crypto import SigningKey
 from server.errors import ConfigurationError
 from server.locks.authority import load_lock_authority, server_signing_key
 from server.secrets_box import SecretBox

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.protocol.codes import Command
-from gateway.protocol.credentials import (
+from lock_protocol.codes import Command
+from lock_protocol.credentials import (
     StaffCredential,
     credential_hash,
     issue_staff_credential,
     issue_unbind_token,
 )
-from gateway.protocol.crypto import SigningKey
-from gateway.protocol.pairing import issue_pairing_ticket, ticket_hash
+from lock_protocol.crypto import SigningKey
+from lock_protocol.pairing import issue_pairing_ticket, ticket_hash
 from server.locks.evidence import (
     LOCK_REPORT,
     PAIRING_RECEIPT,
@@ -142,6 +142,17 @@ def test_the_window_edges_are_inclusive_within_clock_skew() -> None:
     issued = nonce_for(lock)
     for at in (NOW - 60 - 119, NOW - 60 + VISIT_S + 119):
         check(report_upload(lock, issued, at=at), issued, now=at)
+
+
+def test_evidence_signed_after_the_revocation_is_refused_and_before_it_counts() -> None:
+    lock = SimulatedLock(AUTHORITY, "LW-A0001")
+    revoked = nonce_for(lock, revoked_at=NOW)
+    # Signed at the moment of the revocation or before (uploaded later): believed.
+    check(report_upload(lock, revoked, at=NOW), revoked, now=NOW + 3600)
+    check(report_upload(lock, revoked, at=NOW - 1), revoked, now=NOW + 3600)
+    # Signed a second after: refused, with the reason in both languages.
+    after = report_upload(lock, revoked, at=NOW + 1)
+    assert reason(lambda: check(after, revoked, now=NOW + 2)) == "credential_revoked"
 
 
 def test_uploads_after_the_grace_period_are_refused() -> None:

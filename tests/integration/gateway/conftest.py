@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from bumble.link import LocalLink
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "sim"))
-
-from gateway_world import (
+from firmware_sim.fleet import Fleet
+from firmware_sim.radio_hub import attach_controller, new_link
+from gateway.ble.radio import InProcessRadio, Radio, open_radio
+from gateway.dev_authority import DevAuthority
+from gateway.operations import OperationContext
+from gateway.report_queue import ReportQueue
+from lock_protocol.credentials import issue_operator_certificate
+from lock_protocol.crypto import SigningKey
+from tests.integration.gateway.gateway_world import (
     TEST_ANSWER_TIMEOUT_S,
     TEST_WAKE_TIMEOUT_S,
     World,
     WorldFactory,
 )
-from sim_driver import TEST_TIMING
-
-from firmware_sim.fleet import Fleet
-from firmware_sim.radio_hub import attach_controller, new_link
-from gateway.ble.radio import Radio, open_radio
-from gateway.dev_authority import DevAuthority
-from gateway.operations import OperationContext
-from gateway.protocol.credentials import issue_operator_certificate
-from gateway.protocol.crypto import SigningKey
-from gateway.report_queue import ReportQueue
+from tests.integration.sim.sim_driver import TEST_TIMING
 
 
 @pytest.fixture
@@ -38,7 +34,7 @@ def link() -> LocalLink:
 
 @pytest.fixture
 async def radio(link: LocalLink) -> AsyncIterator[Radio]:
-    opened = await open_radio(link)
+    opened = await open_radio(InProcessRadio(partial(attach_controller, link)))
     yield opened
     await opened.close()
 

@@ -15,8 +15,8 @@ from firmware_sim.fleet import Fleet
 from firmware_sim.lock import SimLock
 from gateway.dev_authority import ALL_COMMANDS, DevAuthority
 from gateway.operations import OperationContext, StaffAccess
-from gateway.protocol.codes import Command
-from gateway.protocol.crypto import SigningKey
+from lock_protocol.codes import Command
+from lock_protocol.crypto import SigningKey
 
 # A touch in these tests comes from the test itself, at once; 2 s only bounds a broken wait.
 TEST_WAKE_TIMEOUT_S = 2.0

@@ -14,21 +14,23 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 from bumble.link import LocalLink
-from gateway_world import TEST_ANSWER_TIMEOUT_S, TEST_WAKE_TIMEOUT_S
-from sim_driver import TEST_TIMING
 
 from firmware_sim.fleet import Fleet
 from firmware_sim.radio_hub import attach_controller
+from gateway.ble.radio import InProcessRadio
 from gateway.dev_authority import OPERATOR_CERT_FILE, DevAuthority
-from gateway.protocol.credentials import issue_operator_certificate
-from gateway.protocol.crypto import SigningKey
 from gateway.runtime import GatewayConfig
 from gateway.serve import serve
+from lock_protocol.credentials import issue_operator_certificate
+from lock_protocol.crypto import SigningKey
+from tests.integration.gateway.gateway_world import TEST_ANSWER_TIMEOUT_S, TEST_WAKE_TIMEOUT_S
+from tests.integration.sim.sim_driver import TEST_TIMING
 
 ORIGIN = "https://app.lockwork.test"
 # The simulator's test timings, with a wake window long enough for a touch followed by an HTTP
@@ -108,7 +110,7 @@ async def local_api(link: LocalLink, tmp_path: Path, locks: int = 1) -> AsyncIte
     data_dir = tmp_path / "gateway"
     config = GatewayConfig(
         data_dir=data_dir,
-        radio=link,
+        radio=InProcessRadio(partial(attach_controller, link)),
         staff_key=SigningKey(os.urandom(32)),
         factory_authority=fleet.authority_public_key,
         dev_authority_dir=dev_authority_dir(tmp_path / "dev-authority", fleet),

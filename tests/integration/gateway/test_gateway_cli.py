@@ -22,8 +22,8 @@ import pytest
 
 from gateway.__main__ import main
 from gateway.dev_authority import DevAuthority
-from gateway.protocol.crypto import PUBLIC_KEY_BYTES, SigningKey, lock_id_for
-from gateway.protocol.reports import verify_report
+from lock_protocol.crypto import PUBLIC_KEY_BYTES, SigningKey, lock_id_for
+from lock_protocol.reports import verify_report
 
 pytestmark = pytest.mark.ble
 
@@ -218,8 +218,8 @@ async def test_scan_pair_battery_test_diagnose_through_the_cli(setup: Setup) -> 
 
 def _lock_key(reading: dict[str, Any], setup: Setup) -> bytes:
     """The lock's public key from the report's own certificate (checked by verify_report)."""
-    from gateway.protocol.credentials import verify_factory_certificate
-    from gateway.protocol.reports import split_report
+    from lock_protocol.credentials import verify_factory_certificate
+    from lock_protocol.reports import split_report
 
     certificate, _signed = split_report(bytes.fromhex(reading["report"]))
     authority = bytes.fromhex((setup.sim_dir / "factory_authority.pub").read_text().strip())

@@ -11,7 +11,6 @@ import os
 import time
 
 import pytest
-from gateway_world import World, WorldFactory
 
 from firmware_sim.faults import Fault
 from firmware_sim.lock import SimLock
@@ -29,10 +28,11 @@ from gateway.lock_client import (
     PairingRefused,
 )
 from gateway.operations import PairResult, TicketProblem, WakeTimeout
-from gateway.protocol.codes import Command, FaultOwner
-from gateway.protocol.pairing import verify_pairing_receipt
-from gateway.protocol.reports import verify_report
 from gateway.report_queue import ReportKind, UploadStatus
+from lock_protocol.codes import Command, FaultOwner
+from lock_protocol.pairing import verify_pairing_receipt
+from lock_protocol.reports import verify_report
+from tests.integration.gateway.gateway_world import World, WorldFactory
 
 pytestmark = pytest.mark.ble
 

@@ -11,26 +11,26 @@ the server's own key, as a real operator's deployment would be set up.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from bumble.link import LocalLink
-from gateway_world import TEST_ANSWER_TIMEOUT_S, TEST_WAKE_TIMEOUT_S
-from sim_driver import TEST_TIMING
 
 from firmware_sim.fleet import Fleet
 from firmware_sim.radio_hub import attach_controller
 from gateway import operations
 from gateway.ble.radio import Radio
 from gateway.operations import OperationContext, StaffAccess
-from gateway.protocol.crypto import SigningKey
 from gateway.report_queue import ReportQueue
 from gateway.sync_client import SyncClient
+from lock_protocol.crypto import SigningKey
 from server.app import create_app
 from server.clock import Clock
 from tests.conftest import api_client
+from tests.integration.gateway.gateway_world import TEST_ANSWER_TIMEOUT_S, TEST_WAKE_TIMEOUT_S
 from tests.integration.lock_visit import COMPLETION, booked_order, transition, trusting
+from tests.integration.sim.sim_driver import TEST_TIMING
 from tests.integration.world import make_world
 
 pytestmark = pytest.mark.ble
@@ -47,7 +47,7 @@ async def test_ticket_pair_report_upload_complete_and_remove(
         async with api_client(app) as http:
             world = await make_world()
             fitter = world["fitter_1"]
-            soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+            soon = datetime.now(UTC).isoformat()  # booked for now: its window is open
             order_id = await booked_order(http, world, "installation", planned_start=soon)
             issued = await http.post(
                 f"/api/orders/{order_id}/pairing-ticket", headers=fitter.headers

@@ -24,15 +24,13 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from bumble.link import LocalLink
-from gateway_world import TEST_ANSWER_TIMEOUT_S, TEST_WAKE_TIMEOUT_S
-from sim_driver import TEST_TIMING
 
 from firmware_sim.fleet import Fleet
 from firmware_sim.lock import SimLock
@@ -45,21 +43,23 @@ from gateway.local_api.runner import OperationKind, OperationRecord, OperationRu
 from gateway.lock_access import ServerLockAccess
 from gateway.operations import OperationContext
 from gateway.progress import Step
-from gateway.protocol.crypto import NONCE_BYTES, SigningKey
-from gateway.protocol.pairing import issue_pairing_ticket
 from gateway.report_queue import ReportQueue
 from gateway.runtime import Runtime
 from gateway.server_client import LockServerClient
 from gateway.sync_client import SyncClient
 from gateway.uploader import Uploader
+from lock_protocol.crypto import NONCE_BYTES, SigningKey
+from lock_protocol.pairing import issue_pairing_ticket
 from server.app import create_app
 from server.clock import Clock
 from server.locks.authority import server_signing_key
 from server.locks.tables import Lock
 from server.secrets_box import SecretBox
 from tests.conftest import api_client
+from tests.integration.gateway.gateway_world import TEST_ANSWER_TIMEOUT_S, TEST_WAKE_TIMEOUT_S
 from tests.integration.lock_visit import booked_order, trusting
-from tests.integration.world import Actor, World, make_world
+from tests.integration.sim.sim_driver import TEST_TIMING
+from tests.integration.world import Actor, World, make_world, session_headers
 from tests.live_server import free_port
 from tests.lock_helpers import operator_certificate
 
@@ -137,6 +137,13 @@ def steps(record: OperationRecord) -> list[str]:
     return [entry.step for entry in record.progress]
 
 
+# The lock stays connectable this long after a touch. The simulator's test default (0.4 s) is
+# tight when a loaded machine takes a while between the touch and the gateway's connect (seen
+# once in CI: three connects to a lock already asleep); these tests are about the server's
+# evidence, not about the wake window, so they give the fitter the time a real lock would.
+EVIDENCE_TIMING = dataclasses.replace(TEST_TIMING, wake_window_s=2.0)
+
+
 @asynccontextmanager
 async def stack(
     link: LocalLink,
@@ -149,7 +156,7 @@ async def stack(
         tmp_path / "sim",
         1,
         lambda name: attach_controller(link, name),
-        timing=TEST_TIMING,
+        timing=EVIDENCE_TIMING,
     )
     try:
         app = create_app(trusting(settings, fleet.authority), clock=Clock())
@@ -175,7 +182,7 @@ async def stack(
 
 async def paired_installation(s: Stack) -> str:
     """An installation order whose lock the gateway pairs; the receipt reaches the server."""
-    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    soon = datetime.now(UTC).isoformat()  # booked for now: its window is open
     order_id = await booked_order(s.http, s.world, "installation", planned_start=soon)
     await s.lock.press_button()
     paired = await run(s.gateway(), OperationKind.PAIR, s.lock.serial, order_id)
@@ -289,7 +296,7 @@ async def test_a_lock_the_server_never_paired_gets_a_credential_and_a_verified_r
 ) -> None:
     async with stack(link, radio, queue, tmp_path, settings) as s:
         lock_row_id = await installed_before_lockwork(s, settings, tmp_path)
-        soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        soon = datetime.now(UTC).isoformat()  # booked for now: its window is open
         order_id = await booked_order(
             s.http, s.world, "battery", lock_id=lock_row_id, planned_start=soon
         )
@@ -322,10 +329,12 @@ async def test_a_hub_reads_a_served_lock_the_server_never_paired(
     async with stack(link, radio, queue, tmp_path, settings) as s:
         lock_row_id = await installed_before_lockwork(s, settings, tmp_path)
         # The planner sees the lock through an order of theirs at its customer.
-        soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        soon = datetime.now(UTC).isoformat()  # booked for now: its window is open
         await booked_order(s.http, s.world, "battery", lock_id=lock_row_id, planned_start=soon)
         created = await s.http.post(
-            "/api/devices", json={"name": "hub-stairwell"}, headers=s.fitter.headers
+            "/api/devices",
+            json={"name": "hub-stairwell"},
+            headers=await session_headers(s.http, s.fitter),
         )
         assert created.status_code == 201, created.text
         hub_id, hub_token = created.json()["device"]["id"], created.json()["token"]

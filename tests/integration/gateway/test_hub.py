@@ -5,22 +5,25 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
 from bumble.link import LocalLink
-from local_api_world import dev_authority_dir
-from sim_driver import TEST_TIMING
 
+from firmware_sim.clock import ManualClock
 from firmware_sim.faults import Fault
 from firmware_sim.fleet import Fleet
 from firmware_sim.lock import PowerState
 from firmware_sim.radio_hub import attach_controller
 from gateway import operations
+from gateway.ble.radio import InProcessRadio
 from gateway.hub import hub_round
-from gateway.protocol.crypto import SigningKey
 from gateway.report_queue import ReportKind
 from gateway.runtime import GatewayConfig, open_runtime
+from lock_protocol.crypto import SigningKey
+from tests.integration.gateway.local_api_world import dev_authority_dir
+from tests.integration.sim.sim_driver import TEST_TIMING
 
 pytestmark = pytest.mark.ble
 
@@ -31,27 +34,39 @@ LISTEN_S = 0.5
 # Long enough that the touched locks stay awake through the whole round (the slow lock alone
 # holds it up for a timeout); the others must have fallen asleep after pairing.
 TIMING = dataclasses.replace(TEST_TIMING, wake_window_s=2.0)
-ASLEEP_POLL_S = 0.05
-ASLEEP_BOUND_S = 10.0
+# How often to look whether every lock has seen its pairing link go (a radio event, not lock
+# time); the bound only stops a test that would hang.
+LINK_POLL_S = 0.01
+LINK_BOUND_S = 10.0
 
 
-async def all_asleep(fleet: Fleet) -> None:
-    async with asyncio.timeout(ASLEEP_BOUND_S):
+async def all_asleep(fleet: Fleet, clock: ManualClock) -> None:
+    """Let the locks' wake window and linger pass on their clock, once every link is gone."""
+    async with asyncio.timeout(LINK_BOUND_S):
         while True:
-            if all(lock.power is not PowerState.AWAKE for lock in fleet.locks):
-                return
-            await asyncio.sleep(ASLEEP_POLL_S)
+            if not any(lock.peripheral.connected for lock in fleet.locks):
+                break
+            await asyncio.sleep(LINK_POLL_S)
+    clock.advance(TIMING.wake_window_s + TIMING.linger_after_disconnect_s)
+    assert all(lock.power is not PowerState.AWAKE for lock in fleet.locks)
+    for lock in fleet.locks:
+        await lock.settled()
 
 
 async def test_a_round_reads_what_answers_and_logs_the_rest(
     link: LocalLink, tmp_path: Path
 ) -> None:
+    clock = ManualClock()
     fleet = await Fleet.start(
-        tmp_path / "sim", 4, lambda name: attach_controller(link, name), timing=TIMING
+        tmp_path / "sim",
+        4,
+        lambda name: attach_controller(link, name),
+        timing=TIMING,
+        clock=clock,
     )
     config = GatewayConfig(
         data_dir=tmp_path / "gateway",
-        radio=link,
+        radio=InProcessRadio(partial(attach_controller, link)),
         staff_key=SigningKey(os.urandom(32)),
         factory_authority=fleet.authority_public_key,
         dev_authority_dir=dev_authority_dir(tmp_path / "dev", fleet),
@@ -69,7 +84,7 @@ async def test_a_round_reads_what_answers_and_logs_the_rest(
             healthy, slow, asleep, dead = fleet.locks
             slow.set_fault(Fault.SLOW, slow_delay_s=SLOW_DELAY_S)
             await dead.set_battery_percent(0)
-            await all_asleep(fleet)
+            await all_asleep(fleet, clock)
             for lock in (healthy, slow):
                 await lock.touch()
 

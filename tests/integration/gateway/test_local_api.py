@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from bumble.link import LocalLink
-from local_api_world import ORIGIN, LocalApi, local_api
 
 from firmware_sim.faults import Fault
 from firmware_sim.lock import SimLock
-from gateway.local_api.pairing import MAX_WRONG_CODES, AppTokens
+from gateway.local_api.app_tokens import TOKENS_DB, AppTokens
+from gateway.local_api.pairing import MAX_WRONG_CODES
+from tests.integration.gateway.local_api_world import ORIGIN, LocalApi, local_api
 
 pytestmark = pytest.mark.ble
 
@@ -56,7 +57,7 @@ async def test_pairing_code_token_and_throttle(link: LocalLink, tmp_path: Path) 
         # One code pairs one app; the next needs a new code (from the terminal).
         again = await api.http.post(f"{api.url}/api/pair", json={"code": code})
         assert again.status_code == 409 and again.json()["code"] == "no_pairing_code"
-        renewed = await api.http.post(f"{api.url}/api/pairing-code")
+        renewed = await api.http.post(f"{api.url}/api/pairing-code", json={})
         assert renewed.status_code == 202 and "code" not in renewed.json()
         assert len(api.codes) == 2 and api.codes[1] != ""
 
@@ -73,9 +74,10 @@ async def test_pairing_code_token_and_throttle(link: LocalLink, tmp_path: Path) 
         )
         assert bad_token.status_code == 401
 
-    # The token is stored hashed and survives a restart of the gateway.
-    stored = (api.data_dir / "app_tokens.json").read_text()
-    assert token not in stored
+    # The token is stored hashed, owner-only, and survives a restart of the gateway.
+    stored = api.data_dir / TOKENS_DB
+    assert token.encode() not in stored.read_bytes()
+    assert stored.stat().st_mode & 0o777 == 0o600
     assert AppTokens(api.data_dir).valid(token)
 
 

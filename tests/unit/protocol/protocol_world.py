@@ -5,19 +5,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from gateway.protocol.client import CommandClient, PendingCommand, sign_command
-from gateway.protocol.codes import Command, MessageType
-from gateway.protocol.credentials import (
+from lock_protocol.client import CommandClient, PendingCommand, sign_command
+from lock_protocol.codes import Command, MessageType
+from lock_protocol.credentials import (
     StaffCredential,
     credential_hash,
     issue_operator_certificate,
     issue_staff_credential,
 )
-from gateway.protocol.crypto import SigningKey
-from gateway.protocol.encoding import Frame
-from gateway.protocol.lock_core import Authorization, LockCore, manufacture
-from gateway.protocol.messages import NonceChallenge
-from gateway.protocol.pairing import PairingClient, VerifiedPairing, issue_pairing_ticket
+from lock_protocol.crypto import SigningKey
+from lock_protocol.encoding import Frame
+from lock_protocol.lock_core import Authorization, LockCore, manufacture
+from lock_protocol.messages import NonceChallenge
+from lock_protocol.pairing import PairingClient, VerifiedPairing, issue_pairing_ticket
 
 T0 = 1_790_000_000.0  # a fixed "now" (2026-09-21), far from any edge
 ORG_ID = "0f1e2d3c-4b5a-4978-8877-665544332211"

@@ -11,13 +11,13 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from protocol_world import T0, World, key
 
-from gateway.protocol.codes import Actuation, Command, MessageType
-from gateway.protocol.credentials import issue_epoch_update
-from gateway.protocol.encoding import Frame
-from gateway.protocol.lock_core import Authorization, LockState
-from gateway.protocol.timing import CLOCK_SKEW_SECONDS, NONCE_VALIDITY_SECONDS
+from lock_protocol.codes import Actuation, Command, MessageType
+from lock_protocol.credentials import issue_epoch_update
+from lock_protocol.encoding import Frame
+from lock_protocol.lock_core import Authorization, LockState
+from lock_protocol.timing import CLOCK_SKEW_SECONDS, NONCE_VALIDITY_SECONDS
+from tests.unit.protocol.protocol_world import T0, World, key
 
 ALLOWED = frozenset({Command.READ_STATUS, Command.READ_BATTERY, Command.OPERATE_TEST})
 ATTACKER = key("attacker")

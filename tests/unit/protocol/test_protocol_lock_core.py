@@ -7,10 +7,9 @@ import uuid
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from protocol_world import ALL_COMMANDS, CUSTOMER_ID, FITTER_ID, ORG_ID, T0, World, key
 
-from gateway.protocol.client import parse_report_unverified
-from gateway.protocol.codes import (
+from lock_protocol.client import parse_report_unverified
+from lock_protocol.codes import (
     FAULT_OWNER,
     Actuation,
     Command,
@@ -20,18 +19,27 @@ from gateway.protocol.codes import (
     PairingState,
     StatusCode,
 )
-from gateway.protocol.credentials import (
+from lock_protocol.credentials import (
     issue_epoch_update,
     issue_unbind_token,
     open_statement,
     sign_statement,
 )
-from gateway.protocol.encoding import Frame
-from gateway.protocol.errors import MalformedError, ReceiptRejectedError
-from gateway.protocol.lock_core import Authorization, LockCore, LockState, decode_event_log
-from gateway.protocol.messages import ErrorMessage, Receipt
-from gateway.protocol.pairing import PairingClient, PairingTicket, issue_pairing_ticket
-from gateway.protocol.reports import ReportValues
+from lock_protocol.encoding import Frame
+from lock_protocol.errors import MalformedError, ReceiptRejectedError
+from lock_protocol.lock_core import Authorization, LockCore, LockState, decode_event_log
+from lock_protocol.messages import ErrorMessage, Receipt
+from lock_protocol.pairing import PairingClient, PairingTicket, issue_pairing_ticket
+from lock_protocol.reports import ReportValues
+from tests.unit.protocol.protocol_world import (
+    ALL_COMMANDS,
+    CUSTOMER_ID,
+    FITTER_ID,
+    ORG_ID,
+    T0,
+    World,
+    key,
+)
 
 
 def _status(world: World, reply: Frame | Authorization) -> StatusCode:

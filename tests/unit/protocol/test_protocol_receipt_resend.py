@@ -8,12 +8,12 @@ lock is never bound with nothing to prove it. Any other ticket is still refused.
 from __future__ import annotations
 
 import pytest
-from protocol_world import T0, World
 
-from gateway.protocol.codes import MessageType, StatusCode
-from gateway.protocol.errors import PairingRejectedError
-from gateway.protocol.lock_core import LockCore, LockState
-from gateway.protocol.pairing import PairingClient, verify_pairing_receipt
+from lock_protocol.codes import MessageType, StatusCode
+from lock_protocol.errors import PairingRejectedError
+from lock_protocol.lock_core import LockCore, LockState
+from lock_protocol.pairing import PairingClient, verify_pairing_receipt
+from tests.unit.protocol.protocol_world import T0, World
 
 
 def _paired_without_receipt(world: World) -> tuple[bytes, bytes]:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from protocol_world import CUSTOMER_ID, FITTER_ID, ORG_ID, T0, DeterministicRandom, World, key
 
-from gateway.protocol.codes import FaultCode, PairingState, StatusCode
-from gateway.protocol.credentials import issue_factory_certificate, verify_factory_certificate
-from gateway.protocol.crypto import lock_id_for
-from gateway.protocol.errors import ProtocolError, ReportRejectedError
-from gateway.protocol.lock_core import LockCore, manufacture
-from gateway.protocol.pairing import PairingClient, issue_pairing_ticket, verify_pairing_receipt
-from gateway.protocol.reports import LockReport, ReportValues, sign_report, verify_report
-from gateway.protocol.timing import CLOCK_SKEW_SECONDS, REPORT_MAX_AGE_SECONDS
+from lock_protocol.codes import FaultCode, PairingState, StatusCode
+from lock_protocol.credentials import issue_factory_certificate, verify_factory_certificate
+from lock_protocol.crypto import lock_id_for
+from lock_protocol.errors import ProtocolError, ReportRejectedError
+from lock_protocol.lock_core import LockCore, manufacture
+from lock_protocol.pairing import PairingClient, issue_pairing_ticket, verify_pairing_receipt
+from lock_protocol.reports import LockReport, ReportValues, sign_report, verify_report
+from lock_protocol.timing import CLOCK_SKEW_SECONDS, REPORT_MAX_AGE_SECONDS
+from tests.unit.protocol.protocol_world import (
+    CUSTOMER_ID,
+    FITTER_ID,
+    ORG_ID,
+    T0,
+    DeterministicRandom,
+    World,
+    key,
+)
 
 VALUES = ReportValues(battery_mv=2950, battery_percent=61, firmware="1.4.2")
 

@@ -13,16 +13,16 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
-from protocol_world import T0, DeterministicRandom, World
 
-from gateway.protocol.client import CommandClient
-from gateway.protocol.codes import Actuation, Command, MessageType
-from gateway.protocol.credentials import issue_epoch_update
-from gateway.protocol.encoding import Frame, Reassembler, fragment
-from gateway.protocol.errors import ProtocolError, SessionClosedError
-from gateway.protocol.lock_core import Authorization
-from gateway.protocol.reports import ReportValues
-from gateway.protocol.session import ClientHandshake, SecureChannel
+from lock_protocol.client import CommandClient
+from lock_protocol.codes import Actuation, Command, MessageType
+from lock_protocol.credentials import issue_epoch_update
+from lock_protocol.encoding import Frame, Reassembler, fragment
+from lock_protocol.errors import ProtocolError, SessionClosedError
+from lock_protocol.lock_core import Authorization
+from lock_protocol.reports import ReportValues
+from lock_protocol.session import ClientHandshake, SecureChannel
+from tests.unit.protocol.protocol_world import T0, DeterministicRandom, World
 
 TO_LOCK = "to_lock"
 TO_CLIENT = "to_client"

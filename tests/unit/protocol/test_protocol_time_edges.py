@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import pytest
-from protocol_world import T0, World
 
-from gateway.protocol.codes import Command, MessageType, StatusCode
-from gateway.protocol.credentials import (
+from lock_protocol.codes import Command, MessageType, StatusCode
+from lock_protocol.credentials import (
     StaffCredential,
     issue_staff_credential,
     issue_unbind_token,
     open_statement,
     sign_statement,
 )
-from gateway.protocol.encoding import Frame
-from gateway.protocol.errors import MalformedError
-from gateway.protocol.lock_core import Authorization
-from gateway.protocol.messages import ErrorMessage, Receipt
-from gateway.protocol.pairing import PairingClient, PairingTicket
-from gateway.protocol.timing import (
+from lock_protocol.encoding import Frame
+from lock_protocol.errors import MalformedError
+from lock_protocol.lock_core import Authorization
+from lock_protocol.messages import ErrorMessage, Receipt
+from lock_protocol.pairing import PairingClient, PairingTicket
+from lock_protocol.timing import (
     CLOCK_SKEW_SECONDS,
     CREDENTIAL_MAX_LIFETIME_SECONDS,
     NONCE_VALIDITY_SECONDS,
     PAIRING_TICKET_MAX_LIFETIME_SECONDS,
     PAIRING_WINDOW_SECONDS,
 )
+from tests.unit.protocol.protocol_world import T0, World
 
 SKEW = CLOCK_SKEW_SECONDS
 

@@ -9,8 +9,8 @@ from types import ModuleType
 
 import pytest
 
-from gateway.protocol import gatt
-from gateway.protocol.codes import (
+from lock_protocol import gatt
+from lock_protocol.codes import (
     Command,
     FaultCode,
     FaultOwner,
@@ -18,16 +18,16 @@ from gateway.protocol.codes import (
     PairingState,
     StatusCode,
 )
-from gateway.protocol.credentials import (
+from lock_protocol.credentials import (
     StaffCredential,
     open_statement,
     verify_factory_certificate,
 )
-from gateway.protocol.encoding import Frame, Reassembler
-from gateway.protocol.errors import MalformedError
-from gateway.protocol.messages import CommandRequest, Receipt
-from gateway.protocol.reports import verify_report
-from gateway.protocol.results import BatteryResult, BatteryStage, DiagnoseResult, StatusResult
+from lock_protocol.encoding import Frame, Reassembler
+from lock_protocol.errors import MalformedError
+from lock_protocol.messages import CommandRequest, Receipt
+from lock_protocol.reports import verify_report
+from lock_protocol.results import BatteryResult, BatteryStage, DiagnoseResult, StatusResult
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "protocol"
 

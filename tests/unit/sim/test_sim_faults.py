@@ -8,7 +8,7 @@ from firmware_sim.battery import Battery
 from firmware_sim.errors import InvalidRequestError
 from firmware_sim.faults import FAULT_CHOICES, Fault, FaultSet, parse_fault
 from firmware_sim.model import BoltPosition, LockModel, MechanicsState
-from gateway.protocol.codes import (
+from lock_protocol.codes import (
     FAULT_OWNER,
     Actuation,
     FaultCode,
@@ -17,7 +17,7 @@ from gateway.protocol.codes import (
     StatusCode,
     classify_actuation,
 )
-from gateway.protocol.results import BatteryResult, DiagnoseResult, StatusResult
+from lock_protocol.results import BatteryResult, DiagnoseResult, StatusResult
 
 
 def model_with(fault: Fault | None, percent: float = 80) -> LockModel:

@@ -12,8 +12,8 @@ from firmware_sim.errors import StoreCorruptError, StoreError
 from firmware_sim.identity import load_or_create_authority, new_serial
 from firmware_sim.model import BoltPosition, MechanicsState
 from firmware_sim.store import EVENT_LOG_LIMIT, STORE_FORMAT, LockStore, SimEvent, StoredLock
-from gateway.protocol.crypto import SigningKey
-from gateway.protocol.lock_core import LockState, manufacture
+from lock_protocol.crypto import SigningKey
+from lock_protocol.lock_core import LockState, manufacture
 
 
 def record(counter: int = 0) -> StoredLock:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Final, Self
 
-from gateway.protocol.codes import Command, FaultCode, StatusCode
-from gateway.protocol.credentials import Statement
-from gateway.protocol.crypto import HASH_BYTES, LOCK_ID_BYTES, NONCE_BYTES, SIGNATURE_BYTES
-from gateway.protocol.encoding import Reader, Tag, Writer
+from lock_protocol.codes import Command, FaultCode, StatusCode
+from lock_protocol.credentials import Statement
+from lock_protocol.crypto import HASH_BYTES, LOCK_ID_BYTES, NONCE_BYTES, SIGNATURE_BYTES
+from lock_protocol.encoding import Reader, Tag, Writer
 
 MAX_CREDENTIAL_BYTES: Final = 512
 MAX_ARGS_BYTES: Final = 1024

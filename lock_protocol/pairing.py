@@ -26,8 +26,8 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Final, Self
 
-from gateway.protocol.codes import StatusCode
-from gateway.protocol.credentials import (
+from lock_protocol.codes import StatusCode
+from lock_protocol.credentials import (
     FactoryCertificate,
     Statement,
     open_statement,
@@ -36,7 +36,7 @@ from gateway.protocol.credentials import (
     verify_factory_certificate,
     verify_operator_certificate,
 )
-from gateway.protocol.crypto import (
+from lock_protocol.crypto import (
     HASH_BYTES,
     LOCK_ID_BYTES,
     NONCE_BYTES,
@@ -51,15 +51,15 @@ from gateway.protocol.crypto import (
     tagged_hash,
     verify_signature,
 )
-from gateway.protocol.encoding import Reader, Tag, Writer
-from gateway.protocol.errors import (
+from lock_protocol.encoding import Reader, Tag, Writer
+from lock_protocol.errors import (
     CryptoError,
     MalformedError,
     PairingRejectedError,
     ProtocolError,
     ReportRejectedError,
 )
-from gateway.protocol.timing import CLOCK_SKEW_SECONDS, PAIRING_TICKET_MAX_LIFETIME_SECONDS
+from lock_protocol.timing import CLOCK_SKEW_SECONDS, PAIRING_TICKET_MAX_LIFETIME_SECONDS
 
 PAIRING_ID_BYTES: Final = 16
 MAX_TICKET_BYTES: Final = 512

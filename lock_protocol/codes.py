@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Self
 
-from gateway.protocol.errors import UnknownCodeError
+from lock_protocol.errors import UnknownCodeError
 
 
 class _Code(IntEnum):

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final, Self
 
-from gateway.protocol.codes import FAULT_OWNER, Actuation, FaultCode, FaultOwner, PairingState
-from gateway.protocol.encoding import Reader, Writer
-from gateway.protocol.errors import MalformedError, UnknownCodeError
+from lock_protocol.codes import FAULT_OWNER, Actuation, FaultCode, FaultOwner, PairingState
+from lock_protocol.encoding import Reader, Writer
+from lock_protocol.errors import MalformedError, UnknownCodeError
 
 PERCENT_MAX: Final = 100
 

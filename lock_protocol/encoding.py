@@ -26,9 +26,9 @@ import struct
 from dataclasses import dataclass
 from typing import Final, Self
 
-from gateway.protocol.codes import MessageType
-from gateway.protocol.errors import FrameTooLargeError, MalformedError
-from gateway.protocol.timing import DEFAULT_FRAGMENT_SIZE, MAX_FRAME_BYTES
+from lock_protocol.codes import MessageType
+from lock_protocol.errors import FrameTooLargeError, MalformedError
+from lock_protocol.timing import DEFAULT_FRAGMENT_SIZE, MAX_FRAME_BYTES
 
 PROTOCOL_VERSION: Final = 0x01
 FRAME_HEADER_BYTES: Final = 4

@@ -7,6 +7,6 @@ firmware simulator (lock side, `lock_core`) and the server (`reports.verify_repo
 wire formats; `tests/fixtures/protocol/vectors.json` pins them.
 """
 
-from gateway.protocol.errors import ProtocolError
+from lock_protocol.errors import ProtocolError
 
 __all__ = ["ProtocolError"]

@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from gateway.protocol.encoding import Tag, signing_input
-from gateway.protocol.errors import CryptoError, MalformedError
+from lock_protocol.encoding import Tag, signing_input
+from lock_protocol.errors import CryptoError, MalformedError
 
 # The randomness source, injected so that the pure code never reads the OS and tests are
 # reproducible. Production passes `os.urandom`.

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Self
 
-from gateway.protocol.codes import MessageType
-from gateway.protocol.credentials import FactoryCertificate, verify_factory_certificate
-from gateway.protocol.crypto import (
+from lock_protocol.codes import MessageType
+from lock_protocol.credentials import FactoryCertificate, verify_factory_certificate
+from lock_protocol.crypto import (
     AEAD_KEY_BYTES,
     AEAD_TAG_BYTES,
     HASH_BYTES,
@@ -43,8 +43,8 @@ from gateway.protocol.crypto import (
     take_random,
     verify_signature,
 )
-from gateway.protocol.encoding import Frame, Reader, Tag, Writer
-from gateway.protocol.errors import (
+from lock_protocol.encoding import Frame, Reader, Tag, Writer
+from lock_protocol.errors import (
     CryptoError,
     MalformedError,
     ProtocolError,

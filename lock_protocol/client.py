@@ -11,25 +11,25 @@ from typing import Final
 
 import msgspec
 
-from gateway.protocol.codes import Command, MessageType, StatusCode
-from gateway.protocol.credentials import (
+from lock_protocol.codes import Command, MessageType, StatusCode
+from lock_protocol.credentials import (
     StaffCredential,
     credential_hash,
     open_statement,
     peek_statement,
 )
-from gateway.protocol.crypto import NONCE_BYTES, RandomBytes, SigningKey, take_random
-from gateway.protocol.encoding import Frame
-from gateway.protocol.errors import CryptoError, ReceiptRejectedError
-from gateway.protocol.messages import (
+from lock_protocol.crypto import NONCE_BYTES, RandomBytes, SigningKey, take_random
+from lock_protocol.encoding import Frame
+from lock_protocol.errors import CryptoError, ReceiptRejectedError
+from lock_protocol.messages import (
     CommandRequest,
     CommandSigningBody,
     ErrorMessage,
     NonceChallenge,
     Receipt,
 )
-from gateway.protocol.reports import LockReport, split_report
-from gateway.protocol.timing import CLOCK_SKEW_SECONDS
+from lock_protocol.reports import LockReport, split_report
+from lock_protocol.timing import CLOCK_SKEW_SECONDS
 
 NONCE_REQUEST: Final = Frame(MessageType.NONCE_REQUEST, b"")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self, TypeVar
 
-from gateway.protocol.codes import Command, StatusCode, commands_from_mask, commands_mask
-from gateway.protocol.crypto import (
+from lock_protocol.codes import Command, StatusCode, commands_from_mask, commands_mask
+from lock_protocol.crypto import (
     LOCK_ID_BYTES,
     NONCE_BYTES,
     PUBLIC_KEY_BYTES,
@@ -20,9 +20,9 @@ from gateway.protocol.crypto import (
     tagged_hash,
     verify_signature,
 )
-from gateway.protocol.encoding import Reader, Tag, Writer, decode_signed, encode_signed
-from gateway.protocol.errors import CommandRejectedError, CryptoError, MalformedError
-from gateway.protocol.timing import (
+from lock_protocol.encoding import Reader, Tag, Writer, decode_signed, encode_signed
+from lock_protocol.errors import CommandRejectedError, CryptoError, MalformedError
+from lock_protocol.timing import (
     CLOCK_SKEW_SECONDS,
     CREDENTIAL_MAX_LIFETIME_SECONDS,
     UNBIND_TOKEN_MAX_LIFETIME_SECONDS,

@@ -1,21 +1,25 @@
-"""The protocol's exceptions: one root (`ProtocolError`) under the gateway's `GatewayError`.
+"""The protocol's exceptions: one root of its own, `ProtocolError`.
 
 Callers catch `ProtocolError` and nothing else; any other exception escaping this package is a
-bug. Rejections that the lock reports back over the air carry a `StatusCode`.
+bug. The root derives from no other package's errors: the gateway, the simulator and the server
+each catch it and turn it into their own. Rejections that the lock reports back over the air
+carry a `StatusCode`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gateway.errors import GatewayError
-
 if TYPE_CHECKING:
-    from gateway.protocol.codes import StatusCode
+    from lock_protocol.codes import StatusCode
 
 
-class ProtocolError(GatewayError):
-    """Root of every error raised on purpose by `gateway.protocol`."""
+class ProtocolError(Exception):
+    """Root of every error raised on purpose by `lock_protocol`; ``message`` says what failed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class MalformedError(ProtocolError):

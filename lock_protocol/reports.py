@@ -9,29 +9,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Final, Self
 
-from gateway.protocol.codes import FaultCode, PairingState, StatusCode
-from gateway.protocol.credentials import (
+from lock_protocol.codes import FaultCode, PairingState, StatusCode
+from lock_protocol.credentials import (
     FactoryCertificate,
     Statement,
     open_statement,
     sign_statement,
     verify_factory_certificate,
 )
-from gateway.protocol.crypto import (
+from lock_protocol.crypto import (
     LOCK_ID_BYTES,
     NONCE_BYTES,
     PUBLIC_KEY_BYTES,
     SigningKey,
     constant_time_equal,
 )
-from gateway.protocol.encoding import Reader, Tag, Writer
-from gateway.protocol.errors import (
+from lock_protocol.encoding import Reader, Tag, Writer
+from lock_protocol.errors import (
     CryptoError,
     MalformedError,
     ProtocolError,
     ReportRejectedError,
 )
-from gateway.protocol.timing import CLOCK_SKEW_SECONDS, REPORT_MAX_AGE_SECONDS
+from lock_protocol.timing import CLOCK_SKEW_SECONDS, REPORT_MAX_AGE_SECONDS
 
 FIRMWARE_MAX_CHARS: Final = 32
 MAX_FAULTS: Final = 16

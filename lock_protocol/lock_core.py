@@ -26,7 +26,7 @@ from typing import Final
 
 import msgspec
 
-from gateway.protocol.codes import (
+from lock_protocol.codes import (
     Actuation,
     Command,
     FaultCode,
@@ -35,7 +35,7 @@ from gateway.protocol.codes import (
     StatusCode,
     classify_actuation,
 )
-from gateway.protocol.credentials import (
+from lock_protocol.credentials import (
     EpochUpdate,
     StaffCredential,
     check_credential,
@@ -45,7 +45,7 @@ from gateway.protocol.credentials import (
     open_statement,
     sign_statement,
 )
-from gateway.protocol.crypto import (
+from lock_protocol.crypto import (
     NONCE_BYTES,
     EphemeralKey,
     RandomBytes,
@@ -55,8 +55,8 @@ from gateway.protocol.crypto import (
     take_random,
     verify_signature,
 )
-from gateway.protocol.encoding import Frame, Reader, Writer, time_to_wire
-from gateway.protocol.errors import (
+from lock_protocol.encoding import Frame, Reader, Writer, time_to_wire
+from lock_protocol.errors import (
     CommandRejectedError,
     CryptoError,
     MalformedError,
@@ -64,7 +64,7 @@ from gateway.protocol.errors import (
     ProtocolError,
     RejectedError,
 )
-from gateway.protocol.messages import (
+from lock_protocol.messages import (
     ZERO_HASH,
     ZERO_NONCE,
     CommandRequest,
@@ -73,7 +73,7 @@ from gateway.protocol.messages import (
     NonceChallenge,
     Receipt,
 )
-from gateway.protocol.pairing import (
+from lock_protocol.pairing import (
     PairBegin,
     PairChallenge,
     PairFinish,
@@ -86,9 +86,9 @@ from gateway.protocol.pairing import (
     ticket_hash,
     transcript_hash,
 )
-from gateway.protocol.reports import LockReport, ReportValues, sign_report
-from gateway.protocol.session import SecureChannel, accept_session
-from gateway.protocol.timing import (
+from lock_protocol.reports import LockReport, ReportValues, sign_report
+from lock_protocol.session import SecureChannel, accept_session
+from lock_protocol.timing import (
     CLOCK_SKEW_SECONDS,
     EVENT_LOG_CAPACITY,
     MAX_OUTSTANDING_NONCES,

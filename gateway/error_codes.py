@@ -1,9 +1,9 @@
-"""Typed error codes with Swedish and English messages, for the local API (pure).
+"""Typed error codes with Swedish and English messages, for the local API and the hub (pure).
 
 The gateway's errors carry an English message written for the fitter (with details such as
 the lock's name). The app needs a stable code to act on and a Swedish text: this table gives
-both, by error class and, for the lock's own refusals, by the lock's status code. The English
-message stays the error's own (more specific) text.
+both, by error class; the lock's own refusals take theirs from the one table of refusals
+(`gateway.refusals`). The English message stays the error's own (more specific) text.
 """
 
 from __future__ import annotations
@@ -23,20 +23,21 @@ from gateway.ble.errors import (
     PairingFailed,
     RadioUnavailable,
 )
-from gateway.errors import CodedError, GatewayError, InputError
+from gateway.errors import CodedError, GatewayError, InputError, LockError
 from gateway.lock_client import (
     CommandInterrupted,
     CredentialProblem,
     LockAnswerTimeout,
-    LockError,
     LockNotGenuine,
-    LockRefused,
     SessionBroken,
 )
 from gateway.operations import ReportNotVerified, TicketProblem, WakeTimeout
-from gateway.protocol.codes import FaultCode
-from gateway.protocol.codes import StatusCode as S
+from gateway.refusals import LockRefused, refusal_for
 from gateway.report_queue import ReportQueueError
+from gateway.server_client import ServerAccessError
+from lock_protocol.errors import ProtocolError
+
+HTTP_NOT_FOUND: Final = 404
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -46,109 +47,6 @@ class ErrorBody(msgspec.Struct, frozen=True):
     message_sv: str
     message_en: str
 
-
-# The lock's signed refusals: status -> (code, Swedish text). `{lock}` is filled in.
-_STATUS_TEXT: Final[dict[S, tuple[str, str]]] = {
-    S.NOT_PAIRED: (
-        "lock_not_paired",
-        "Låset {lock} är fabriksnytt (inte parkopplat till en kund) och tar inte emot "
-        "kommandon. Parkoppla det först.",
-    ),
-    S.NOT_PERMITTED: (
-        "command_not_permitted",
-        "Din behörighet tillåter inte det här kommandot på låset {lock}. Be planeraren om en "
-        "behörighet som omfattar det.",
-    ),
-    S.CREDENTIAL_EXPIRED: (
-        "credential_expired",
-        "Låset {lock} säger att din behörighet har gått ut. Hämta en ny behörighet för besöket.",
-    ),
-    S.CREDENTIAL_NOT_YET_VALID: (
-        "credential_not_yet_valid",
-        "Låset {lock} säger att din behörighet inte gäller än. Kontrollera besökstiden eller "
-        "hämta en ny behörighet.",
-    ),
-    S.CREDENTIAL_REVOKED: (
-        "credential_revoked",
-        "Låset {lock} säger att din behörighet är återkallad. Hämta en ny behörighet.",
-    ),
-    S.WRONG_LOCK: (
-        "wrong_lock",
-        "Behörigheten gäller ett annat lås än {lock}. Kontrollera serienumret på ordern.",
-    ),
-    S.BAD_SIGNATURE: (
-        "signature_not_accepted",
-        "Låset {lock} godtog inte signaturen: behörigheten kommer inte från den server låset "
-        "är parkopplat med, eller gäller en annan gateway. Hämta en ny.",
-    ),
-    S.REPLAYED_NONCE: (
-        "replayed_request",
-        "Låset {lock} avvisade en återanvänd engångskod. Försök igen.",
-    ),
-    S.NONCE_EXPIRED: (
-        "one_time_code_expired",
-        "Låsets engångskod gick ut innan kommandot kom fram till {lock}. Stanna nära dörren "
-        "och försök igen.",
-    ),
-    S.MALFORMED: (
-        "request_not_understood",
-        "Låset {lock} kunde inte läsa begäran. Uppdatera gatewayen; rapportera låsets "
-        "serienummer om felet kvarstår.",
-    ),
-    S.STORAGE_FAILURE: (
-        "lock_storage_failure",
-        "Låset {lock} kunde inte spara sitt tillstånd och vägrade agera. Låsenheten behöver "
-        "service.",
-    ),
-    S.NOT_IN_PAIRING_WINDOW: (
-        "not_in_pairing_mode",
-        "Låset {lock} är inte i parkopplingsläge. Tryck på parkopplingsknappen och parkoppla "
-        "inom 30 sekunder.",
-    ),
-    S.ALREADY_PAIRED: (
-        "already_paired",
-        "Låset {lock} är redan parkopplat till en kund. Det måste först kopplas från med en "
-        "frånkopplingsbiljett från servern.",
-    ),
-    S.TICKET_EXPIRED: (
-        "ticket_expired",
-        "Låset {lock} säger att biljetten har gått ut (den gäller högst 10 minuter). Hämta en "
-        "ny från servern.",
-    ),
-    S.WRONG_PAIRING: (
-        "wrong_pairing",
-        "Frånkopplingsbiljetten gäller en tidigare parkoppling av {lock}. Hämta en ny.",
-    ),
-    S.WRONG_CERTIFICATE: (
-        "server_not_trusted_by_lock",
-        "Låset {lock} litar inte på servern som utfärdade biljetten. Hämta biljetten från "
-        "rätt server.",
-    ),
-    S.BATTERY_TOO_LOW: (
-        "battery_too_low",
-        "Batteriet i låset {lock} är för svagt för motorn. Motorn startades inte och regeln "
-        "lämnades som den var. Byt batteri och testa igen.",
-    ),
-    S.MOTOR_FAULT: (
-        "motor_fault",
-        "Motorn i låset {lock} drog onormal ström och stoppades; regeln lämnades som den var. "
-        "Låsenheten behöver service eller bytas.",
-    ),
-}
-
-_JAMMED: Final[dict[FaultCode, tuple[str, str]]] = {
-    FaultCode.LOCK_CASE_BOLT_JAMMED: (
-        "bolt_jammed_lock_case",
-        "Regeln i låset {lock} kärvar fast motorn fungerar normalt: det är låskistan i dörren "
-        "som blockerar, inte låsenheten. Regeln lämnades som den var. Låskistan är kundens "
-        "ansvar: notera det på ordern.",
-    ),
-    FaultCode.LOCK_UNIT_BOLT_JAMMED: (
-        "bolt_jammed_lock_unit",
-        "Regeln i låset {lock} kärvar och motorströmmen var onormal: felet sitter i "
-        "låsenheten. Regeln lämnades som den var. Låsenheten behöver service.",
-    ),
-}
 
 # Error class -> (code, Swedish text); the first class that matches wins, so subclasses
 # come before their bases. `{lock}` is the lock's name when the error knows it.
@@ -238,6 +136,9 @@ _CLASS_TEXT: Final[list[tuple[type[BaseException], str, str]]] = [
     (InputError, "bad_input", "Uppgifterna kan inte användas som de är. Se det engelska felet."),
     (LockError, "lock_error", "Något gick fel med låset {lock}. Försök igen."),
     (GatewayError, "gateway_error", "Gatewayen kunde inte slutföra åtgärden. Försök igen."),
+    # The protocol's root is its own (not a GatewayError); one that reaches here is still the
+    # gateway failing to finish, as it was when the protocol lived inside the gateway.
+    (ProtocolError, "gateway_error", "Gatewayen kunde inte slutföra åtgärden. Försök igen."),
 ]
 
 INTERNAL_ERROR: Final = ErrorBody(
@@ -257,21 +158,31 @@ INTERRUPTED: Final = ErrorBody(
 )
 
 
+def order_not_found(exc: ServerAccessError) -> ErrorBody:
+    """The server said 404 for an order (or its lock): it does not exist for this fitter."""
+    return ErrorBody(
+        "order_not_found",
+        "Servern känner inte till ordern, eller så är den inte din. Synka appen och öppna "
+        "ordern igen; finns den inte kvar har planeraren tagit bort eller flyttat den.",
+        "The server does not know this order, or it is not yours "
+        f"({exc.message}). Sync the app and open the order again; if it is gone, the planner "
+        "removed or reassigned it.",
+    )
+
+
 def describe(exc: BaseException) -> ErrorBody:
     """The typed error for anything an operation raised."""
     lock = str(getattr(exc, "lock", "") or "")
+    if isinstance(exc, ServerAccessError) and exc.status == HTTP_NOT_FOUND:
+        return order_not_found(exc)
     if isinstance(exc, CodedError):
         return ErrorBody(exc.code, exc.message_sv, exc.message)
-    english = exc.message if isinstance(exc, GatewayError) else INTERNAL_ERROR.message_en
+    english = (
+        exc.message if isinstance(exc, GatewayError | ProtocolError) else INTERNAL_ERROR.message_en
+    )
     if isinstance(exc, LockRefused):
-        if exc.status is S.BOLT_JAMMED:
-            code, swedish = _JAMMED.get(exc.fault, _JAMMED[FaultCode.LOCK_UNIT_BOLT_JAMMED])
-        else:
-            code, swedish = _STATUS_TEXT.get(
-                exc.status,
-                ("lock_refused", "Låset {lock} sa nej (" + exc.status.name + ")."),
-            )
-        return ErrorBody(code, swedish.format(lock=lock), english)
+        refusal = refusal_for(exc.status, exc.fault)
+        return ErrorBody(refusal.code, refusal.swedish_for(lock), english)
     if isinstance(exc, WakeTimeout) and not exc.heard_asleep:
         return ErrorBody(
             "lock_not_heard",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import IntFlag
 from typing import Final
 
-from gateway.protocol.errors import MalformedError
+from lock_protocol.errors import MalformedError
 
 
 def _sig_uuid(short: int) -> uuid.UUID:
