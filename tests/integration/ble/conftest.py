@@ -4,14 +4,15 @@ to the running loop, and pytest-asyncio gives each test its own loop)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 import pytest
-from ble_peripheral import TestLock
 from bumble.link import LocalLink
 
-from firmware_sim.radio_hub import new_link
+from firmware_sim.radio_hub import attach_controller, new_link
 from gateway.ble.connection import LockRegistry
-from gateway.ble.radio import Radio, open_radio
+from gateway.ble.radio import InProcessRadio, Radio, open_radio
+from tests.integration.ble.ble_peripheral import TestLock
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ async def lock(link: LocalLink) -> AsyncIterator[TestLock]:
 
 @pytest.fixture
 async def radio(link: LocalLink) -> AsyncIterator[Radio]:
-    opened = await open_radio(link)
+    opened = await open_radio(InProcessRadio(partial(attach_controller, link)))
     yield opened
     await opened.close()
 

@@ -6,7 +6,18 @@ import asyncio
 import time
 
 import pytest
-from ble_peripheral import (
+from bleak import BleakClient, BleakScanner
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakGATTProtocolError, BleakGATTProtocolErrorCode
+from bumble import hci
+from bumble.link import LocalLink
+
+from firmware_sim.radio_hub import attach_controller, new_link
+from gateway.ble.connection import LockLink, LockRegistry, RetryPolicy
+from gateway.ble.errors import EncryptionRequired, LinkLost, LockNotFound
+from gateway.ble.radio import Radio
+from tests.integration.ble.ble_peripheral import (
     ANSWER_TIMEOUT_S,
     BATTERY_LEVEL,
     BATTERY_PERCENT,
@@ -27,17 +38,6 @@ from ble_peripheral import (
     TEST_COMPANY_ID,
     TestLock,
 )
-from bleak import BleakClient, BleakScanner
-from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData
-from bleak.exc import BleakGATTProtocolError, BleakGATTProtocolErrorCode
-from bumble import hci
-from bumble.link import LocalLink
-
-from firmware_sim.radio_hub import attach_controller, new_link
-from gateway.ble.connection import LockLink, LockRegistry, RetryPolicy
-from gateway.ble.errors import EncryptionRequired, LinkLost, LockNotFound
-from gateway.ble.radio import Radio
 
 pytestmark = pytest.mark.ble
 

@@ -10,7 +10,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from ble_peripheral import (
+from bleak import BleakClient, BleakScanner
+
+from firmware_sim.radio_hub import LINK_LOSS_REASON, RadioHub, serve_radio_hub
+from gateway.ble.connection import LockLink, LockRegistry, RetryPolicy
+from gateway.ble.errors import LinkLost, LockNotFound
+from gateway.ble.radio import Radio, open_radio
+from tests.integration.ble.ble_peripheral import (
     ANSWER_TIMEOUT_S,
     BATTERY_LEVEL,
     BATTERY_PERCENT,
@@ -25,12 +31,6 @@ from ble_peripheral import (
     TEST_COMPANY_ID,
     TestLock,
 )
-from bleak import BleakClient, BleakScanner
-
-from firmware_sim.radio_hub import LINK_LOSS_REASON, RadioHub, serve_radio_hub
-from gateway.ble.connection import LockLink, LockRegistry, RetryPolicy
-from gateway.ble.errors import LinkLost, LockNotFound
-from gateway.ble.radio import Radio, open_radio
 
 pytestmark = pytest.mark.ble
 

@@ -19,15 +19,15 @@ from firmware_sim.lock import LockTiming, SimLock
 from gateway.ble.connection import LockRegistry
 from gateway.ble.radio import Radio
 from gateway.lock_client import LockSession, open_session
-from gateway.protocol.client import CommandClient
-from gateway.protocol.codes import Command
-from gateway.protocol.credentials import (
+from lock_protocol.client import CommandClient
+from lock_protocol.codes import Command
+from lock_protocol.credentials import (
     StaffCredential,
     issue_operator_certificate,
     issue_staff_credential,
 )
-from gateway.protocol.crypto import SigningKey, lock_id_for
-from gateway.protocol.pairing import VerifiedPairing, issue_pairing_ticket
+from lock_protocol.crypto import SigningKey, lock_id_for
+from lock_protocol.pairing import VerifiedPairing, issue_pairing_ticket
 
 # Shortened so that the suite stays fast; the production values are the named constants in
 # firmware_sim.lock. The beacon stays slow relative to awake advertising, as on a real lock.

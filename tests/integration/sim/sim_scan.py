@@ -10,7 +10,7 @@ from bleak import BleakScanner
 from bumble.device import Advertisement as BumbleAdvertisement
 
 from gateway.ble.radio import Radio
-from gateway.protocol.gatt import COMPANY_ID, Advertisement, decode_manufacturer_payload
+from lock_protocol.gatt import COMPANY_ID, Advertisement, decode_manufacturer_payload
 
 # Several beacons at the test beacon interval (100 ms); only bounds a test that would hang.
 SCAN_TIMEOUT_S = 2.0

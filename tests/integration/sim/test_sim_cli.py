@@ -15,7 +15,7 @@ import pytest
 from firmware_sim.__main__ import main
 from gateway.ble.connection import LockLink, LockRegistry
 from gateway.ble.radio import open_radio
-from gateway.protocol.gatt import BATTERY_LEVEL, NAME_PREFIX, short_serial_for
+from lock_protocol.gatt import BATTERY_LEVEL, NAME_PREFIX, short_serial_for
 
 pytestmark = pytest.mark.ble
 

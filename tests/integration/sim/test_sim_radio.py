@@ -4,31 +4,46 @@ beacon, GATT services. Nothing is mocked; each test has its own virtual link."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
-from sim_driver import TEST_TIMING, StartFleet
-from sim_scan import hear, silent
 
+from firmware_sim.clock import ManualClock
 from firmware_sim.lock import FIRMWARE_VERSION, MANUFACTURER, MODEL, PowerState, SimLock
 from gateway.ble.connection import LockLink, LockRegistry, RetryPolicy
 from gateway.ble.errors import LockNotFound
 from gateway.ble.radio import Radio
-from gateway.protocol.gatt import (
+from lock_protocol.gatt import (
     BATTERY_LEVEL,
     FIRMWARE_REVISION,
     MANUFACTURER_NAME,
     MODEL_NUMBER,
     SERIAL_NUMBER,
 )
+from tests.integration.sim.sim_driver import TEST_TIMING, StartFleet
+from tests.integration.sim.sim_scan import hear, silent
 
 pytestmark = pytest.mark.ble
 
 # A connect attempt to a lock that is not connectable: long enough for several of its beacons.
 SHORT_CONNECT_S = 0.3
 ONE_TRY = RetryPolicy(attempts=1)
-# Past the test wake window, with room for a loaded machine's loop.
+# Past the test wake window and the linger after a disconnect, on the lock's (test-driven) clock.
 PAST_WAKE_WINDOW_S = TEST_TIMING.wake_window_s + 0.25
 PAST_LINGER_S = TEST_TIMING.linger_after_disconnect_s + 0.25
+# How often to look whether the lock has seen a link come or go (a radio event, not lock
+# time); the bound only stops a test that would hang.
+LINK_POLL_S = 0.01
+LINK_EVENT_BOUND_S = 5.0
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait for an event on the radio (not for the lock's time to pass)."""
+    async with asyncio.timeout(LINK_EVENT_BOUND_S):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(LINK_POLL_S)
 
 
 def power(lock: SimLock) -> PowerState:
@@ -73,20 +88,25 @@ async def test_touch_makes_it_connectable_with_flags(
 async def test_wake_window_ends_in_sleep_unless_connected(
     radio: Radio, registry: LockRegistry, start_fleet: StartFleet
 ) -> None:
-    lock = (await start_fleet(1)).locks[0]
+    clock = ManualClock()
+    lock = (await start_fleet(1, clock=clock)).locks[0]
     await lock.touch()
-    await asyncio.sleep(PAST_WAKE_WINDOW_S)
+    clock.advance(PAST_WAKE_WINDOW_S)
     assert power(lock) is PowerState.ASLEEP
+    await lock.settled()
     heard = await hear(radio, lock.address)
     assert not heard.connectable and not heard.advert.awake
 
     await lock.touch()
     async with LockLink(radio, registry, address=lock.address) as link:
-        await asyncio.sleep(PAST_WAKE_WINDOW_S)  # a connection holds the lock awake
+        await until(lambda: lock.peripheral.connected)
+        clock.advance(PAST_WAKE_WINDOW_S)  # a connection holds the lock awake
         assert power(lock) is PowerState.AWAKE
         assert await link.read(str(BATTERY_LEVEL))
-    await asyncio.sleep(PAST_LINGER_S)
+    await until(lambda: not lock.peripheral.connected)  # the lock has seen the link go
+    clock.advance(PAST_LINGER_S)
     assert power(lock) is PowerState.ASLEEP
+    await lock.settled()
     assert not (await hear(radio, lock.address)).connectable
     kinds = [e.kind for e in lock.events]
     assert kinds.count("slept") == 2 and "connected" in kinds and "disconnected" in kinds

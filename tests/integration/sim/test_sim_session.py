@@ -8,7 +8,24 @@ import time
 from pathlib import Path
 
 import pytest
-from sim_driver import (
+
+from firmware_sim.faults import Fault
+from firmware_sim.lock import PowerState, SimLock
+from gateway.ble.connection import LockLink, LockRegistry
+from gateway.ble.errors import LinkLost
+from gateway.ble.radio import Radio
+from gateway.lock_client import LockAnswerTimeout, LockNotGenuine, LockSession
+from lock_protocol.codes import (
+    FAULT_OWNER,
+    Command,
+    FaultCode,
+    FaultOwner,
+    StatusCode,
+)
+from lock_protocol.lock_core import decode_event_log
+from lock_protocol.reports import verify_report
+from lock_protocol.results import BatteryResult, DiagnoseResult, StatusResult
+from tests.integration.sim.sim_driver import (
     ANSWER_TIMEOUT_S,
     TEST_TIMING,
     StartFleet,
@@ -17,23 +34,6 @@ from sim_driver import (
     secure_session,
     staff_client,
 )
-
-from firmware_sim.faults import Fault
-from firmware_sim.lock import PowerState, SimLock
-from gateway.ble.connection import LockLink, LockRegistry
-from gateway.ble.errors import LinkLost
-from gateway.ble.radio import Radio
-from gateway.lock_client import LockAnswerTimeout, LockNotGenuine, LockSession
-from gateway.protocol.codes import (
-    FAULT_OWNER,
-    Command,
-    FaultCode,
-    FaultOwner,
-    StatusCode,
-)
-from gateway.protocol.lock_core import decode_event_log
-from gateway.protocol.reports import verify_report
-from gateway.protocol.results import BatteryResult, DiagnoseResult, StatusResult
 
 pytestmark = pytest.mark.ble
 
