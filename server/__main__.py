@@ -54,6 +54,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, letting a client
+        # there choose its own address (and so its own login throttle); the app reads the
+        # header itself, from LOCKWORK_TRUSTED_PROXIES only (server.client_address).
+        proxy_headers=False,
     )
     return 0
 
@@ -67,6 +71,17 @@ def cmd_lock_key(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sms_callbacks(settings: Settings, _: argparse.Namespace) -> int:
+    from server.notify.elks import callback_urls
+    from server.secrets_box import SecretBox
+
+    urls = callback_urls(settings, SecretBox(settings.secret_key))
+    # These hold the callback secret: print them for the operator, never log them.
+    print(f"Delivery receipts (whendelivered, set by Lockwork on each SMS): {urls['delivery']}")
+    print(f"Inbound SMS (the 46elks number's sms_url): {urls['inbound']}")
+    return 0
+
+
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     from server.demo import create_demo_data
 
@@ -76,6 +91,30 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
             await create_demo_data(
                 settings, seed=args.seed, customers=args.customers, reset=args.reset
             )
+
+    asyncio.run(run())
+    return 0
+
+
+# The names of server.app.periodic_jobs, for the command line (a test checks they agree).
+JOB_NAMES = ("escalations", "holds ended", "report reminders")
+
+
+def cmd_run_jobs(settings: Settings, args: argparse.Namespace) -> int:
+    from server.app import make_services, periodic_jobs
+    from server.clock import Clock
+    from server.locks.authority import load_lock_authority
+    from server.secrets_box import SecretBox
+
+    async def run() -> None:
+        box = SecretBox(settings.secret_key)
+        authority = load_lock_authority(settings, box)
+        async with db.connected(settings.resolved_database_url) as engine:
+            services = await make_services(settings, Clock(), box, engine, authority)
+            for job in periodic_jobs(services):
+                if args.job and job.name not in args.job:
+                    continue
+                print(f"{job.name}: {await job.run()}")
 
     asyncio.run(run())
     return 0
@@ -130,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         "lock-key",
         help="print this server's lock-signing public key (hex), for the operator certificate",
     ).set_defaults(func=cmd_lock_key)
+    sub.add_parser(
+        "sms-callbacks",
+        help="print the callback URLs (with their secret) to configure at 46elks",
+    ).set_defaults(func=cmd_sms_callbacks)
     demo = sub.add_parser(
         "demo-data", help="create the demo organisations, users, customers and orders"
     )
@@ -137,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=200)
     demo.add_argument("--reset", action="store_true", help="delete all data first")
     demo.set_defaults(func=cmd_demo_data)
+    jobs = sub.add_parser(
+        "run-jobs",
+        help="run the periodic jobs once (escalations, holds ended, report reminders) and "
+        "print how many orders each changed; for cron when LOCKWORK_BACKGROUND_JOBS=false",
+    )
+    jobs.add_argument(
+        "--job",
+        action="append",
+        choices=JOB_NAMES,
+        help="only this job (repeatable); default: all",
+    )
+    jobs.set_defaults(func=cmd_run_jobs)
     add = sub.add_parser(
         "add-user", help="add a user (password from a prompt or LOCKWORK_NEW_PASSWORD)"
     )

@@ -28,25 +28,29 @@ from server.accounts.service import AccountService
 from server.activity.routes import ActivityController
 from server.calendar.working_days import WorkingDayCalendar
 from server.clock import Clock
+from server.context import Services
 from server.customers.routes import CustomerController
 from server.http_errors import EXCEPTION_HANDLERS
 from server.locks.authority import load_lock_authority
 from server.locks.authority_routes import LockAuthorityController
 from server.locks.gateway_routes import GatewayLockController
 from server.locks.routes import LockController
+from server.notify.elks import ElksTransport
 from server.notify.keys import ensure_vapid_keys
 from server.notify.outbox import Channel
 from server.notify.routes import AdminOutboxController, PushController
+from server.notify.sms_routes import SmsCallbackController
 from server.notify.transports import SmtpTransport, WebPushTransport
 from server.notify.worker import NotificationWorker, PeriodicJob
-from server.orders import escalation, reminders
+from server.orders import escalation, holds, reminders
+from server.orders.calendar_routes import CalendarFeedAdminController, CalendarFeedController
 from server.orders.routes import OrderController
-from server.pwa_routes import PwaFiles, create_pwa_router
+from server.pwa_routes import PwaFiles, create_pwa_router, rules_for
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
 from server.sync import live
 from server.sync.routes import SyncController
-from server.web import Services, provide_services, refuse_nul_characters, services_from
+from server.web import LockworkRequest, provide_services, refuse_nul_characters, services_from
 
 logger = logging.getLogger(__name__)
 
@@ -89,26 +93,56 @@ WORKER_STOP_SECONDS = 15.0
 
 
 def background_worker(services: Services) -> NotificationWorker:
-    """The outbox worker with its transports and the periodic escalation job."""
+    """The outbox worker with its transports (e-mail, push, SMS) and the periodic jobs."""
     return NotificationWorker(
         services.engine,
         services.clock,
         {
             Channel.EMAIL: SmtpTransport(services.settings),
             Channel.PUSH: WebPushTransport(services.settings, services.vapid),
+            Channel.SMS: ElksTransport(services.settings, services.box),
         },
-        jobs=[
-            PeriodicJob(
-                "escalations",
-                escalation.ESCALATION_INTERVAL_SECONDS,
-                lambda: escalation.run_escalations(services),
-            ),
-            PeriodicJob(
-                "report reminders",
-                reminders.REMINDER_INTERVAL_SECONDS,
-                lambda: reminders.run_report_reminders(services),
-            ),
-        ],
+        jobs=periodic_jobs(services),
+    )
+
+
+def periodic_jobs(services: Services) -> list[PeriodicJob]:
+    """The jobs the worker runs on their intervals (``lockwork-server run-jobs`` runs each
+    once, for an instance with LOCKWORK_BACKGROUND_JOBS=false driven by cron)."""
+    return [
+        PeriodicJob(
+            "escalations",
+            escalation.ESCALATION_INTERVAL_SECONDS,
+            lambda: escalation.run_escalations(services),
+        ),
+        PeriodicJob(
+            "holds ended",
+            holds.HOLD_INTERVAL_SECONDS,
+            lambda: holds.run_hold_resumptions(services),
+        ),
+        PeriodicJob(
+            "report reminders",
+            reminders.REMINDER_INTERVAL_SECONDS,
+            lambda: reminders.run_report_reminders(services),
+        ),
+    ]
+
+
+async def make_services(
+    settings: Settings, clock: Clock, box: SecretBox, engine: Any, lock_authority: Any
+) -> Services:
+    """The running app's parts, once the database is open."""
+    return Services(
+        settings=settings,
+        clock=clock,
+        box=box,
+        calendar=WorkingDayCalendar(
+            country=settings.country, extra_non_working=settings.non_working_eve_names
+        ),
+        accounts=AccountService(settings, box, clock),
+        engine=engine,
+        vapid=await ensure_vapid_keys(box),  # notify (issue 6)
+        lock_authority=lock_authority,
     )
 
 
@@ -136,18 +170,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             if settings.migrate_on_start:
                 await db.migrate()
             async with live.listening(engine):
-                services = Services(
-                    settings=settings,
-                    clock=clock,
-                    box=box,
-                    calendar=WorkingDayCalendar(
-                        country=settings.country, extra_non_working=settings.non_working_eve_names
-                    ),
-                    accounts=AccountService(settings, box, clock),
-                    engine=engine,
-                    vapid=await ensure_vapid_keys(box),  # notify (issue 6)
-                    lock_authority=lock_authority,
-                )
+                services = await make_services(settings, clock, box, engine, lock_authority)
                 app.state["services"] = services
                 # --- notify (issue 6): the outbox worker and the escalation job ---
                 stop = asyncio.Event()
@@ -179,11 +202,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             ActivityController,
             PushController,
             AdminOutboxController,
+            SmsCallbackController,
+            CalendarFeedController,
+            CalendarFeedAdminController,
             # last: its fallback serves the app for other paths
-            create_pwa_router(PwaFiles(Path(settings.pwa_dir)) if settings.pwa_dir else None),
+            create_pwa_router(
+                PwaFiles(Path(settings.pwa_dir)) if settings.pwa_dir else None,
+                rules_for(settings, clock),
+            ),
         ],
         dependencies={"services": Provide(provide_services)},
         before_request=refuse_nul_characters,
+        request_class=LockworkRequest,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         compression_config=CompressionConfig(

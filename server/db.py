@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
@@ -27,12 +28,13 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from server.errors import DatabaseUnavailable
+from server.errors import DatabaseUnavailable, Unavailable
 
 # Piccolo locates its configuration module through this variable (its CLI and migrations).
 os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # How long a SQLite writer waits for another writer's lock before giving up: long enough to
 # ride out a burst of sync pushes, short enough that a wedged writer surfaces as an error.
@@ -214,6 +216,71 @@ def write_transaction(engine: Engine[Any]) -> Any:
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+async def lock_rows(engine: Engine[Any], table: Any, ids: Iterable[Any]) -> None:
+    """Hold these rows until the transaction ends (PostgreSQL ``SELECT ... FOR UPDATE``).
+
+    Taken in id order, so two transactions that lock some of the same rows wait for each other
+    instead of deadlocking. A read made after this sees the newest committed row, and no one
+    can change it before this transaction ends: a decision on what was read still holds when
+    the write comes. SQLite needs nothing: a writer holds the whole database from ``BEGIN
+    IMMEDIATE`` (``write_transaction``).
+    """
+    wanted = sorted({str(i) for i in ids if i is not None})
+    if not wanted or isinstance(engine, SQLiteEngine):
+        return
+    key = table._meta.primary_key
+    await table.select(key).where(key.is_in(wanted)).order_by(key).lock_rows()
+
+
+# SQLSTATEs with which PostgreSQL aborts a transaction to settle its conflict with another one
+# (40P01 deadlock_detected, 40001 serialization_failure): the transaction rolled back whole, so
+# running the same work again is safe, and it will most likely pass.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL aborting the transaction for a deadlock or a serialization
+    conflict with another transaction (asyncpg's errors carry the SQLSTATE)."""
+    return getattr(exc, "sqlstate", None) in CONFLICT_SQLSTATES
+
+
+async def retry_conflicts(
+    work: Callable[[], Awaitable[T]], *, attempts: int, pause_seconds: float
+) -> T:
+    """Run ``work`` (one whole transaction) again when it lost a conflict, up to ``attempts``
+    times in all, pausing a random time up to ``pause_seconds`` between (the jitter keeps two
+    colliding transactions from colliding again). The last failure is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except Exception as exc:
+            if not lost_a_conflict(exc):
+                raise
+            if attempt == attempts:
+                raise busy() from exc
+            logger.info(
+                "Transaction lost a conflict (%s); attempt %d", exc.__class__.__name__, attempt
+            )
+        await asyncio.sleep(random.uniform(0, pause_seconds))  # noqa: S311 - jitter, not security
+    raise AssertionError("unreachable")
+
+
+# What a client is told to wait before retrying work that kept losing conflicts: they last as
+# long as the colliding transactions, tens of milliseconds.
+BUSY_RETRY_AFTER_SECONDS = 1
+
+
+def busy() -> Unavailable:
+    """The answer to work that lost a conflict with other transactions: nothing was saved."""
+    return Unavailable(
+        "The server is busy with other changes to the same data; nothing was saved. "
+        "Try again in a moment.",
+        retry_after=BUSY_RETRY_AFTER_SECONDS,
+        message_sv="Servern är upptagen med andra ändringar av samma uppgifter; inget sparades. "
+        "Försök igen om en stund.",
+    )
 
 
 @dataclass(frozen=True)

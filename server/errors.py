@@ -86,6 +86,16 @@ class RateLimited(LockworkError):
         self.retry_after = retry_after
 
 
+class Unavailable(LockworkError):
+    """The server cannot do it now but may shortly; ``retry_after`` seconds until then (503)."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, message_sv: str | None = None) -> None:
+        super().__init__(message, message_sv=message_sv)
+        self.retry_after = retry_after
+
+
 class ConfigurationError(LockworkError):
     """A setting is missing or wrong; raised at start-up, before serving."""
 

@@ -11,8 +11,9 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
+from server.db import busy, lost_a_conflict
 from server.errors import (
     Conflict,
     Forbidden,
@@ -20,6 +21,7 @@ from server.errors import (
     NotFound,
     RateLimited,
     Unauthenticated,
+    Unavailable,
     ValidationFailed,
 )
 
@@ -32,6 +34,7 @@ STATUS_BY_ERROR: tuple[tuple[type[LockworkError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (RateLimited, 429),
+    (Unavailable, 503),
 )
 
 
@@ -47,7 +50,11 @@ def _body(
 def lockwork_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, LockworkError)
     status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 500)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = (
+        {"Retry-After": str(exc.retry_after)}
+        if isinstance(exc, RateLimited | Unavailable)
+        else None
+    )
     if status == 500:
         logger.error(
             "Unmapped domain error %s on %s %s",
@@ -83,8 +90,24 @@ def validation_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     )
 
 
+def decode_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The body could not be decoded (not JSON, truncated, not UTF-8, nested too deeply):
+    ``server.web.LockworkRequest`` turns each of the decoder's failures into one exception."""
+    return Response(
+        _body(
+            "invalid_json",
+            f"The request body is not valid JSON ({exc}). Send UTF-8 JSON of the shape the "
+            "API schema (/schema) describes.",
+        ),
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
+    if isinstance(exc.__cause__, SerializationException):  # Litestar wraps it in a 400
+        return decode_error_handler(request, exc.__cause__)
     code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(
         exc.status_code, "http_error"
     )
@@ -108,6 +131,10 @@ def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if lost_a_conflict(exc):
+        # PostgreSQL rolled the transaction back to settle a conflict (a deadlock): nothing was
+        # saved, and the same request will most likely pass in a moment.
+        return lockwork_error_handler(request, busy())
     logger.error("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return Response(
         _body(
@@ -123,6 +150,7 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
 EXCEPTION_HANDLERS = {
     LockworkError: lockwork_error_handler,
     ValidationException: validation_error_handler,
+    SerializationException: decode_error_handler,
     HTTPException: http_error_handler,
     Exception: unexpected_error_handler,
 }

@@ -7,13 +7,24 @@ year) and a new ``sw.js`` byte-for-byte, which is what makes the browser install
 
 Every non-API GET that asks for HTML gets ``index.html`` (the app's router reads the path),
 so deep links such as ``/orders/<id>`` open the app.
+
+The app's rules (``server/app_rules.py``) are written into ``app/rules.js`` when it is served,
+the way the version is written into ``sw.js``, so the app has them offline with the rest of
+the shell; ``/app-rules.json`` serves the same document on its own. Their digest is part of
+the asset version, so a server with other rules (another country, other eves) gives phones a
+new worker.
+
+The app directory is the installed ``pwa`` package (the wheel carries it beside ``server``),
+which in a source checkout is the ``pwa/`` folder itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import mimetypes
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +32,26 @@ from typing import Any
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 
-PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+from server.app_rules import app_rules_around
+from server.calendar.working_days import WorkingDayCalendar
+from server.clock import Clock
+from server.settings import Settings
+
+
+def _app_directory() -> Path:
+    try:
+        app = importlib.resources.files("pwa")
+    except ModuleNotFoundError:  # an editable install made before the app was a package
+        return Path(__file__).resolve().parent.parent / "pwa"
+    if not isinstance(app, Path):
+        raise RuntimeError(f"The app must be installed as files on disk, not in {app}.")
+    return app
+
+
+PWA_DIR = _app_directory()
+RULES_DOCUMENT = "app-rules.json"
+RULES_MODULE = "app/rules.js"
+RULES_PLACEHOLDER = "/*__LOCKWORK_RULES__*/null"
 VERSION_PLACEHOLDER = "__LOCKWORK_VERSION__"
 SHELL_PLACEHOLDER = "/*__LOCKWORK_SHELL__*/[]"
 # Versioned URLs never change content, so browsers may keep them for a year.
@@ -73,15 +103,19 @@ class PwaFiles:
         digest = hashlib.sha256()
         files = []
         for path in sorted(self.directory.rglob("*")):
-            if not path.is_file() or path.name.startswith("."):
+            inside = path.relative_to(self.directory)
+            # Byte code of pwa/__init__.py (the folder is a package) is no part of the app.
+            if not path.is_file() or path.name.startswith(".") or "__pycache__" in inside.parts:
                 continue
-            rel = path.relative_to(self.directory).as_posix()
+            rel = inside.as_posix()
             stat = path.stat()
             digest.update(f"{rel}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
             files.append(rel)
         return Snapshot(version=digest.hexdigest()[:12], files=tuple(files))
 
     def path(self, rel: str) -> Path:
+        if "\x00" in rel:  # no file name holds NUL; resolve() would raise ValueError (a 500)
+            raise NotFoundException(f"No app file {rel!r}.")
         candidate = (self.directory / rel.lstrip("/")).resolve()
         # Only the app's own kinds of file: tools and notes in the folder are not served.
         if (
@@ -109,12 +143,45 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def create_pwa_router(files: PwaFiles | None = None) -> Router:
-    """Routes for the app. Register after the API so that /api paths are never shadowed."""
+def rules_for(settings: Settings, clock: Clock) -> dict[str, Any]:
+    """The app's rules for a server with these settings (country, eves), around today."""
+    cal = WorkingDayCalendar(settings.country, settings.non_working_eve_names)
+    return app_rules_around(cal, clock.today())
+
+
+def _generated(body: bytes, media_type: str, cache: str) -> Response[bytes]:
+    return Response(
+        body, media_type=media_type, headers={"Cache-Control": cache, **SECURITY_HEADERS}
+    )
+
+
+def create_pwa_router(
+    files: PwaFiles | None = None, rules: Mapping[str, Any] | None = None
+) -> Router:
+    """Routes for the app. Register after the API so that /api paths are never shadowed.
+
+    ``rules``: the app's rules document (``server.app_rules``); by default the one of the
+    default settings (Sweden, the default eves).
+    """
     app_files = files or PwaFiles()
+    if rules is None:
+        rules = app_rules_around(WorkingDayCalendar(), Clock().today())
+    rules_json = json.dumps(rules, ensure_ascii=False, separators=(",", ":"))
+
+    def app_file(rel: str, cache: str) -> Response[bytes]:
+        path = app_files.path(rel)
+        if path != app_files.directory / RULES_MODULE:
+            return _file(path, cache)
+        module = path.read_text(encoding="utf-8").replace(RULES_PLACEHOLDER, rules_json)
+        return _generated(module.encode(), MEDIA_TYPES[".js"], cache)
+
+    def snapshot() -> Snapshot:
+        files_now = app_files.snapshot()
+        both = hashlib.sha256(f"{files_now.version}|{rules['version']}".encode())
+        return Snapshot(version=both.hexdigest()[:12], files=files_now.files)
 
     def index() -> Response[bytes]:
-        version = app_files.snapshot().version
+        version = snapshot().version
         body = app_files.path("index.html").read_text(encoding="utf-8")
         return Response(
             body.replace(VERSION_PLACEHOLDER, version).encode(),
@@ -128,7 +195,7 @@ def create_pwa_router(files: PwaFiles | None = None) -> Router:
 
     @get("/sw.js", include_in_schema=False)
     async def service_worker() -> Response[bytes]:
-        snap = app_files.snapshot()
+        snap = snapshot()
         prefix = f"/v/{snap.version}/"
         shell = ["/", "/manifest.webmanifest"] + [
             prefix + rel
@@ -154,16 +221,18 @@ def create_pwa_router(files: PwaFiles | None = None) -> Router:
     @get("/v/{version:str}/{rel:path}", include_in_schema=False)
     async def versioned(version: str, rel: str) -> Response[bytes]:
         # An old version's URL gets today's file, uncached: the old page is about to update.
-        current = app_files.snapshot().version == version
-        return _file(app_files.path(rel), IMMUTABLE if current else REVALIDATE)
+        current = snapshot().version == version
+        return app_file(rel, IMMUTABLE if current else REVALIDATE)
 
     @get("/{rel:path}", include_in_schema=False)
     async def fallback(request: Request[Any, Any, Any], rel: str) -> Response[bytes]:
         if rel.startswith("/api/") or rel == "/api":
             raise NotFoundException(f"No API route {rel}.")
+        if rel.lstrip("/") == RULES_DOCUMENT:
+            return _generated(rules_json.encode(), MEDIA_TYPES[".json"], REVALIDATE)
         candidate = app_files.directory / rel.lstrip("/")
         if candidate.suffix and not _wants_html(request):
-            return _file(app_files.path(rel), REVALIDATE)
+            return app_file(rel, REVALIDATE)
         if _wants_html(request):
             return index()
         raise NotFoundException(f"Nothing at {rel}.")

@@ -6,6 +6,7 @@ Every field is documented in the README's configuration table; keep the two in s
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from server.activity.shifts import DEFAULT_SHIFTS, Shift, ShiftsInvalid, parse_shifts
+from server.client_address import Network, TrustedProxiesInvalid, parse_trusted_proxies
 from server.errors import ConfigurationError
 
 ENV_PREFIX = "LOCKWORK_"
@@ -36,6 +39,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     login_failures_per_account_and_address: int = 5
     login_failures_per_address: int = 50
     login_failure_window_minutes: int = 15
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated;
+    # server.client_address). None by default: the TCP peer is the client.
+    trusted_proxies: str = ""
     # Outgoing e-mail (SMTP). With no host, e-mails are kept in the outbox as 'held' for an
     # administrator to read (GET /api/admin/outbox) instead of being sent.
     smtp_host: str = ""
@@ -44,6 +50,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = "Lockwork <noreply@lockwork.invalid>"
+    # Outgoing SMS through 46elks (server.notify.elks). With no API user name, SMS messages
+    # are kept in the outbox as 'held' for an administrator to read, like e-mail without SMTP.
+    sms_api_url: str = "https://api.46elks.com/a1"
+    sms_username: str = ""
+    sms_password: str = ""
+    # The sender residents see and answer: an E.164 number of the account (replies need one),
+    # or a text sender id of at most 11 letters and digits (no replies possible).
+    sms_sender: str = ""
+    # The secret 46elks presents on its callbacks (delivery receipts, inbound SMS); empty:
+    # derived from the secret key. `lockwork-server sms-callbacks` prints the URLs to set.
+    sms_callback_secret: str = ""
     # The notification worker and the escalation job run inside the server; several instances
     # may all run them (claims keep each job done once). Off: this instance only serves HTTP.
     background_jobs: bool = True
@@ -55,6 +72,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # The PWA's folder; empty: pwa/ next to the server package. A test serves a copy it can
     # change, to publish a new version of the app while a phone is offline.
     pwa_dir: str = ""
+    # The back office's shifts, for the closed-per-person count (server.activity.shifts):
+    # "Name HH:MM-HH:MM", comma-separated; one ending before it starts runs over midnight.
+    shifts: str = DEFAULT_SHIFTS
 
     @property
     def resolved_database_url(self) -> str:
@@ -79,6 +99,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     def secure_cookies(self) -> bool:
         """Cookies get the ``Secure`` flag and the ``__Host-`` prefix when served over HTTPS."""
         return urlsplit(self.public_url).scheme == "https"
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_trusted_proxies(self.trusted_proxies)
+
+    @property
+    def shift_list(self) -> tuple[Shift, ...]:
+        return parse_shifts(self.shifts)
 
     @property
     def non_working_eve_names(self) -> frozenset[str]:
@@ -111,6 +139,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     if settings.country not in {"SE", "NO"}:
         raise ConfigurationError("LOCKWORK_COUNTRY must be SE (Sweden) or NO (Norway).")
     settings.database_engine  # noqa: B018 - validates the URL scheme early
+    try:
+        settings.trusted_proxy_networks  # noqa: B018 - validated before serving
+    except TrustedProxiesInvalid as exc:
+        raise ConfigurationError(str(exc)) from exc
+    try:
+        settings.shift_list  # noqa: B018 - validated before serving
+    except ShiftsInvalid as exc:
+        raise ConfigurationError(f"LOCKWORK_SHIFTS: {exc}") from exc
+    _check_sms(settings)
     if not settings.secret_key:
         settings = msgspec.structs.replace(settings, secret_key=_stored_secret_key(settings))
     if len(settings.secret_key) < MIN_SECRET_KEY_CHARS:
@@ -119,6 +156,36 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
         )
     return settings
+
+
+# A text sender id: 46elks (like the GSM standard) allows 3-11 letters and digits.
+_TEXT_SENDER = re.compile(r"[A-Za-z][A-Za-z0-9]{2,10}")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# A callback secret travels in a URL: URL-safe characters only, and long enough to guess never.
+_CALLBACK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+
+def _check_sms(settings: Settings) -> None:
+    if settings.sms_username and not settings.sms_sender:
+        raise ConfigurationError(
+            "LOCKWORK_SMS_SENDER is empty: set it to the SMS number of the 46elks account "
+            "(+46..., so residents can answer) or a text sender id of 3-11 letters and digits."
+        )
+    sender = settings.sms_sender
+    if sender and not (_E164.fullmatch(sender) or _TEXT_SENDER.fullmatch(sender)):
+        raise ConfigurationError(
+            "LOCKWORK_SMS_SENDER must be a phone number in E.164 form (+46766861004) or a text "
+            "sender id of 3-11 letters and digits starting with a letter."
+        )
+    if settings.sms_callback_secret and not _CALLBACK_SECRET.fullmatch(
+        settings.sms_callback_secret
+    ):
+        raise ConfigurationError(
+            "LOCKWORK_SMS_CALLBACK_SECRET must be 32-128 letters, digits, '-' or '_'; generate "
+            "one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    if urlsplit(settings.sms_api_url).scheme not in {"https", "http"}:
+        raise ConfigurationError("LOCKWORK_SMS_API_URL must be an https:// address.")
 
 
 def _stored_secret_key(settings: Settings) -> str:

@@ -1,22 +1,21 @@
-"""Request plumbing shared by every area: who is calling, paging, and the app's services."""
+"""Request plumbing shared by every area: who is calling, paging, and providing the app's
+services (``server.context``) to the routes."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
+from litestar.exceptions import SerializationException
 from litestar.params import Parameter
 
 from server.accounts.permissions import Principal
-from server.accounts.service import AccountService
-from server.calendar.working_days import WorkingDayCalendar
-from server.clock import Clock
-from server.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
-from server.secrets_box import SecretBox
+from server.client_address import client_address
+from server.context import Services
+from server.errors import Forbidden, Unauthenticated, ValidationFailed
 from server.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -30,18 +29,13 @@ def session_cookie_name(settings: Settings) -> str:
     return "__Host-lockwork_session" if settings.secure_cookies else "lockwork_session"
 
 
-@dataclass
-class Services:
-    settings: Settings
-    clock: Clock
-    box: SecretBox
-    calendar: WorkingDayCalendar
-    accounts: AccountService
-    engine: Any
-    # The server's VAPID key pair (server.notify.keys.VapidKeys), loaded at start-up.
-    vapid: Any = None
-    # The lock authority (server.locks.authority.LockAuthority): signing key, trusted factories.
-    lock_authority: Any = None
+def request_client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The client's address, through the trusted proxies only (server.client_address)."""
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getall("x-forwarded-for", []),
+        settings.trusted_proxy_networks,
+    )
 
 
 def services_from(state: State) -> Services:
@@ -89,23 +83,39 @@ MAX_OFFSET = 10_000_000
 Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
 
 
-def found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
-    """The row, or NotFound naming what was looked for."""
-    if row is None:
-        raise NotFound(f"No such {what}.")
-    return row
+class LockworkRequest(Request[Any, Any, Any]):
+    """Every failure of the JSON decoder becomes Litestar's ``SerializationException``, which
+    ``server.http_errors`` answers with 400. msgspec reports a malformed document that way
+    itself, but a body nested too deeply as ``RecursionError`` and invalid UTF-8 in a string as
+    ``UnicodeDecodeError``, which would otherwise be 500s."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError as exc:
+            raise SerializationException("it is nested too deeply") from exc
+        except UnicodeDecodeError as exc:
+            raise SerializationException("it is not valid UTF-8") from exc
+
+
+# A sync push refuses a NUL mutation by mutation (``server.sync.mutations.decode``), so that
+# one mutation never blocks the rest of its batch; its other fields are ids and numbers.
+NUL_REFUSED_PER_MUTATION = frozenset({"/api/sync/push"})
 
 
 async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
-    """PostgreSQL text cannot hold NUL; refuse it up front on every route, on both engines.
+    """PostgreSQL text cannot hold NUL, nor can a file name; refuse it up front on every
+    route, on both engines.
 
     Checked on the raw request so that no field, present or future, can let one through to a
-    500 from the driver.
+    500 from the driver or the file system.
     """
+    if "\x00" in request.scope.get("path", ""):
+        raise ValidationFailed("The address contains a NUL character (%00). Remove it and retry.")
     query = request.scope.get("query_string", b"")
     if b"%00" in query or b"\x00" in query:
         raise ValidationFailed("The address contains a NUL character (%00). Remove it and retry.")
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.scope["path"] in NUL_REFUSED_PER_MUTATION:
         return
     body = await request.body()
     if b"\x00" in body or b"\\u0000" in body:

@@ -164,6 +164,17 @@ def can_manage_accounts(principal: Principal) -> bool:
     return principal.is_admin
 
 
+def can_manage_devices(principal: Principal) -> bool:
+    """Device tokens are made, listed and revoked by a person logged in, never by a device:
+    a token that could mint tokens would outlive its own revocation in the ones it made."""
+    return principal.device_id is None
+
+
+def can_revoke_device(principal: Principal, owner_id: str) -> bool:
+    """Your own devices; any, for administrators (a lost phone of someone on leave)."""
+    return can_manage_devices(principal) and (principal.is_admin or owner_id == principal.user_id)
+
+
 def can_read_outbox(principal: Principal) -> bool:
     """The notification outbox holds other people's mail: administrators only."""
     return principal.is_admin
@@ -177,3 +188,28 @@ def can_see_push_subscription(principal: Principal, owner_user_id: str) -> bool:
 def can_post_message(principal: Principal, order: OrderFacts) -> bool:
     """Everyone who can see an order may take part in its dialogue."""
     return can_see_order(principal, order)
+
+
+def can_have_calendar_feed(principal: Principal) -> bool:
+    """A private calendar feed of planned visits: for fitters, of their own visits."""
+    return principal.has(Role.FITTER)
+
+
+def can_forward(principal: Principal, order: OrderFacts) -> bool:
+    """Handing an order to a colleague to act on by a date (seed 001): the back office's tool,
+    for the order's planners (and administrators)."""
+    return principal.is_admin or Role.PLANNER in _relations(principal, order)
+
+
+def can_receive_forward(sender: Principal, recipient: Principal, order: OrderFacts) -> bool:
+    """A forward goes to another person of the sender's own organisation who can see the order."""
+    return (
+        recipient.user_id != sender.user_id
+        and recipient.organisation_id == sender.organisation_id
+        and can_see_order(recipient, order)
+    )
+
+
+def can_close_forward(principal: Principal, from_user_id: str, to_user_id: str) -> bool:
+    """The colleague it was sent to marks it done, or whoever sent it (an administrator too)."""
+    return principal.is_admin or principal.user_id in {from_user_id, to_user_id}

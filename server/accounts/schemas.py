@@ -45,6 +45,7 @@ class OrganisationIn(msgspec.Struct, kw_only=True):
     email: Email = ""
     phone: Phone = ""
     completion_copy_email: Email = ""
+    administration_email: Email = ""
     contractor_id: UUID | None = None
 
 
@@ -55,6 +56,7 @@ class OrganisationOut(msgspec.Struct, kw_only=True):
     email: str
     phone: str
     completion_copy_email: str
+    administration_email: str
     contractor_id: UUID | None
 
 
@@ -82,8 +84,38 @@ class DeviceOut(msgspec.Struct, kw_only=True):
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
+    # The device token that made this one (tokens made before devices were refused that).
+    parent_id: UUID | None = None
 
 
 class DeviceCreated(msgspec.Struct, kw_only=True):
     device: DeviceOut
     token: str
+
+
+class OrganisationPatch(msgspec.Struct, kw_only=True):
+    """What an administrator may change of an organisation; a field left out stays."""
+
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    completion_copy_email: Email | None = None
+    administration_email: Email | None = None
+
+
+Area = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class UserPatch(msgspec.Struct, kw_only=True):
+    """What an administrator may change of a user; a field left out stays. ``active: false``
+    disables the user: their sessions end and their device tokens stop working at once."""
+
+    roles: Annotated[list[RoleName], msgspec.Meta(min_length=1, max_length=4)] | None = None
+    areas: Annotated[list[Area], msgspec.Meta(max_length=50)] | None = None
+    active: bool | None = None
+
+
+class PasswordReset(msgspec.Struct, kw_only=True):
+    """The new password an administrator sets (the password rules: at least 10 characters)."""
+
+    password: Annotated[str, msgspec.Meta(min_length=10, max_length=1000)]

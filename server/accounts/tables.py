@@ -32,6 +32,15 @@ class Organisation(Table):
         default="",
         help_text="Copy of every completion e-mail (seed 000: Seniorguide).",
     )
+    administration_email = Varchar(
+        length=254,
+        default="",
+        help_text=(
+            "For a home-care provider: the municipality's system administration, which gets "
+            "level-2 escalations (seed 000 'Steg 2': KLK-IT). Empty: the e-mail of the "
+            "administration organisation(s)."
+        ),
+    )
     contractor: ForeignKey[Any] = ForeignKey(
         "self",
         null=True,
@@ -53,6 +62,15 @@ class User(Table, tablename="lockwork_user"):
     password_hash = Text(default="", secret=True)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    calendar_feed_hash = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        index=True,
+        secret=True,
+        help_text="SHA-256 of the fitter's calendar feed secret (the only credential of "
+        "GET /api/calendar/{secret}.ics); empty: no feed.",
+    )
 
 
 class LoginSession(Table):
@@ -77,6 +95,12 @@ class DeviceToken(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked = Boolean(default=False)
+    parent = UUID(
+        null=True,
+        default=None,
+        index=True,
+        help_text="The device token that made this one, if one did; revoking it revokes this.",
+    )
 
 
 class LoginFailure(Table):

@@ -265,7 +265,12 @@ async def _prefetch(change_set: ChangeSet) -> None:
 
 
 async def _expand(change_set: ChangeSet) -> None:
-    """A changed order can change who may see its children, its customer and its lock."""
+    """A changed order can change who may see every row whose tokens come from it.
+
+    These are exactly the rows ``_derive_tokens`` reads orders for: the order's children, its
+    customer, and every lock named by it or installed at its customer (a lock's tokens come
+    from all the orders at its customer, not only from the order that names it).
+    """
     for order_id in list(change_set.touched[ORDER]):
         before = {
             scope
@@ -288,6 +293,8 @@ async def _expand(change_set: ChangeSet) -> None:
         change_set.add(CUSTOMER, customer)
         if lock is not None:
             change_set.add(LOCK, lock)
+        for at_customer in await Lock.select(Lock.id).where(Lock.customer == customer):
+            change_set.add(LOCK, at_customer["id"])
         for entity, table in ORDER_CHILDREN.items():
             for child in await table.select(table.id).where(table.order == order_id):
                 change_set.add(entity, child["id"])

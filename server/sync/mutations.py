@@ -3,7 +3,6 @@ so the state machine and the access rules are checked exactly as they are there.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -11,13 +10,14 @@ import msgspec
 
 from server.accounts.permissions import Principal
 from server.errors import ValidationFailed
-from server.locks.service import LockService, LockUpload
+from server.locks.evidence_intake import EvidenceIntakeService, LockUpload
 from server.orders.schemas import CompletionIn, ContactAttemptIn, MessageIn, TransitionIn
 from server.orders.service import OrderService
 from server.orders.tables import WorkOrder
+from server.wire import Bounded, Day, Instant
 
 
-class ContactAttemptAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class ContactAttemptAdd(Bounded, kw_only=True, forbid_unknown_fields=True):
     order_id: UUID
     attempt_id: UUID | None = None
     to_whom: Literal["customer", "relative", "provider", "other"]
@@ -25,12 +25,12 @@ class ContactAttemptAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     contact_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-    at: datetime | None = None
+    at: Instant | None = None
 
 
-class OrderSchedule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class OrderSchedule(Bounded, kw_only=True, forbid_unknown_fields=True):
     order_id: UUID
-    planned_start: datetime
+    planned_start: Instant
     estimate_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] | None = None
 
 
@@ -44,9 +44,9 @@ class OrderComplete(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     override_reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
-class OrderPutOnHold(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class OrderPutOnHold(Bounded, kw_only=True, forbid_unknown_fields=True):
     order_id: UUID
-    hold_until: date
+    hold_until: Day
     reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
@@ -83,13 +83,56 @@ ARGUMENTS: dict[str, type[msgspec.Struct]] = {
 
 
 def decode(name: str, args: dict[str, Any]) -> Any:
+    """The mutation's arguments as its struct; a refusal the person can read otherwise."""
+    if name not in ARGUMENTS:
+        raise ValidationFailed(
+            f"The server does not know the change '{name}'. Update the app; the server keeps "
+            "this refusal, and the rest of your changes were saved.",
+            code="unknown_mutation",
+            message_sv=f"Servern känner inte till ändringen '{name}'. Uppdatera appen; övriga "
+            "ändringar sparades.",
+        )
+    if has_nul(args):
+        raise ValidationFailed(
+            "The change contains a NUL character (\\u0000), which no text may hold. Enter it "
+            "again without it.",
+            code="invalid_arguments",
+            message_sv="Ändringen innehåller ett NUL-tecken (\\u0000), som ingen text får "
+            "innehålla. Gör om den utan tecknet.",
+        )
     try:
         return msgspec.convert(args, ARGUMENTS[name], strict=False)
     except msgspec.ValidationError as exc:
         raise ValidationFailed(
             f"The app sent '{name}' with arguments the server cannot use ({exc}). "
-            "Update the app; your change is kept on the device until then."
+            "Update the app and make the change again.",
+            code="invalid_arguments",
+            message_sv=f"Appen skickade '{name}' med uppgifter som servern inte kan använda "
+            f"({exc}). Uppdatera appen och gör om ändringen.",
         ) from exc
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character is anywhere in these decoded JSON values (keys too)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def without_nul(value: Any) -> Any:
+    """The same values with each NUL replaced by U+FFFD, so that a refused mutation's arguments
+    can be stored (PostgreSQL text cannot hold NUL)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
 
 
 async def order_version(order_id: UUID | None) -> int | None:
@@ -111,7 +154,7 @@ async def apply(service: OrderService, principal: Principal, name: str, args: An
             ticket=args.ticket,
             order_id=args.order_id,
         )
-        return await LockService(service.s).add_evidence(principal, upload)
+        return await EvidenceIntakeService(service.s).add_evidence(principal, upload)
     if isinstance(args, ContactAttemptAdd):
         data = ContactAttemptIn(
             to_whom=args.to_whom,

@@ -11,6 +11,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK
 
 from server.accounts.permissions import Principal
+from server.context import Services
 from server.sync import live
 from server.sync.schemas import (
     PROTOCOL_VERSION,
@@ -24,8 +25,7 @@ from server.sync.schemas import (
     RegisterOut,
 )
 from server.sync.service import SyncService, check_versions
-from server.sync.tables import SyncCounter
-from server.web import Services, provide_principal
+from server.web import provide_principal
 
 
 class SyncController(Controller):
@@ -64,9 +64,7 @@ class SyncController(Controller):
 
         A poke only: the client then pulls, and the pull applies its scope.
         """
-        counter = await SyncCounter.select(SyncCounter.value).first()
-        start = int(counter["value"]) if counter else 0
-        live.FEED.publish(start)
+        start = await SyncService(services).newest_change()
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             seen = start

@@ -22,17 +22,9 @@ MAX_PULL_BATCH = 1000
 DEFAULT_PULL_BATCH = 500
 MAX_PUSH_BATCH = 200
 
-MutationName = Literal[
-    "contact_attempt.add",
-    "message.add",
-    "order.schedule",
-    "order.confirm",
-    "order.start",
-    "order.complete",
-    "order.put_on_hold",
-    "order.resume",
-    "lock_report.add",
-]
+# The mutations this server applies are ``server.sync.mutations.ARGUMENTS``. A name it does not
+# know (a newer app's) is refused on its own, stored like any refusal: the batch goes on.
+MutationName = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
 
 class Versioned(msgspec.Struct, kw_only=True):

@@ -77,3 +77,18 @@ class SyncMutation(Table):
     entity_id = UUID(null=True, default=None, help_text="The order (or other row) it concerned.")
     change_number = BigInt(null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
+
+
+class SyncResend(Table):
+    """A sequence number taken by a mutation whose outcome is stored under another one.
+
+    A mutation re-sent after its client registered anew (or sent twice in one batch) is
+    answered with its first outcome, but it takes a sequence number of the sending client: this
+    row keeps that number's answer, so a resend of the same batch finds it (never
+    ``sequence_lost``).
+    """
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=60, unique=True, help_text="client_id:seq")
+    mutation = UUID(help_text="The SyncMutation whose outcome answers this sequence number.")
+    at = Timestamptz(default=TimestamptzNow())

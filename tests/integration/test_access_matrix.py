@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.world import GOOD_CHECKLIST
+from tests.integration.world import GOOD_CHECKLIST, session_headers
 
 ACTORS = [
     "admin",
@@ -234,7 +234,9 @@ async def test_only_admins_manage_accounts(client, world) -> None:
 
 async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> None:
     """A new route must be added to the matrix above (or be public on purpose)."""
-    public = {"/api/health", "/api/auth/login"}
+    # The calendar feed: no login, the secret in its address is the credential (a wrong one is
+    # 404: tests/integration/test_calendar_feed.py).
+    public = {"/api/health", "/api/auth/login", "/api/calendar/{feed:str}"}
     covered = (
         set(READ_ROUTES)
         | set(LIST_ROUTES)
@@ -255,6 +257,7 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/sync/checksums",
             "/api/sync/events",
             "/api/auth/me",
+            # Device tokens: test_device_routes below.
             "/api/devices",
             "/api/devices/{device_id}",
             # Notifications and the activity list: test_notification_and_activity_routes.
@@ -269,9 +272,23 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/orders/{order_id}/pairing-ticket",
             "/api/orders/{order_id}/staff-credential",
             "/api/orders/{order_id}/unbind-token",
+            "/api/orders/{order_id}/lock-replacement",
+            # The SMS provider's callbacks: no login, the callback secret instead
+            # (tests/integration/test_notify_sms.py refuses every call without it).
+            "/api/sms/46elks/delivery",
+            "/api/sms/46elks/inbound",
             # Locks a hub gateway serves: tests/integration/test_gateway_scope.py.
             "/api/devices/{device_id}/locks",
             "/api/devices/{device_id}/locks/credential",
+            # Administration (issue 11): test_administration_routes below.
+            "/api/organisations/{organisation_id}",
+            "/api/users/{user_id}/password",
+            "/api/admin/outbox/{message_id}/resend",
+            # The calendar feed's address, made and revoked by fitters: test_calendar_feed_routes.
+            "/api/calendar-feed",
+            # Forwarding an order to a colleague: test_forward_routes below.
+            "/api/orders/{order_id}/forwards",
+            "/api/orders/{order_id}/forwards/{forward_id}/done",
         }
     )
     app_paths = {
@@ -291,6 +308,8 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "user_id",
             "device_id",
             "subscription_id",
+            "message_id",
+            "forward_id",
         ):
             concrete = concrete.replace("{" + param + "}", world.ids["order_a"])
         response = await client.get(concrete)
@@ -344,13 +363,15 @@ async def test_notification_and_activity_routes(client, world) -> None:
 
 
 async def test_lock_authority_routes(client, world) -> None:
-    """Tickets, credentials and unbind tokens: only the fitter assigned to the order; everyone
-    else who sees the order gets 403, everyone who does not 404. The key: not for orderers."""
+    """Tickets, credentials, unbind tokens and the lock replacement: only the fitter assigned to
+    the order; everyone else who sees the order gets 403, everyone who does not 404. The key:
+    not for orderers."""
     order_id = world.ids["order_a"]
     for path, body in (
         ("pairing-ticket", None),
         ("staff-credential", {"staff_public_key": "11" * 32, "serial": "LW-00A1"}),
         ("unbind-token", {"serial": "LW-00A1"}),
+        ("lock-replacement", {"serial": "LW-00A1", "reason": "The motor is broken."}),
     ):
         for name in ACTORS:
             response = await client.post(
@@ -366,3 +387,137 @@ async def test_lock_authority_routes(client, world) -> None:
         response = await client.get("/api/lock-authority", headers=world[name].headers)
         expected = 403 if name.startswith("orderer") else 200
         assert response.status_code == expected, name
+
+
+async def test_device_routes(client, world) -> None:
+    """A person logged in makes, lists and revokes their own device tokens (an administrator
+    any); no device token may do any of it (issue 17: tokens minted by a token outlived it)."""
+    sessions = {name: await session_headers(client, world[name]) for name in ACTORS}
+    made = {}
+    for name in ACTORS:
+        device = world[name].headers
+        assert (await client.get("/api/devices", headers=device)).status_code == 403, name
+        refused = await client.post("/api/devices", json={"name": "x"}, headers=device)
+        assert refused.status_code == 403, name
+        created = await client.post(
+            "/api/devices", json={"name": f"{name}-gateway"}, headers=sessions[name]
+        )
+        assert created.status_code == 201, (name, created.text)
+        made[name] = created.json()["device"]["id"]
+    for owner, device_id in made.items():
+        listed = await client.get("/api/devices", headers=sessions[owner])
+        assert {d["name"] for d in listed.json()} == {f"{owner}-device", f"{owner}-gateway"}
+        owner_id = world[owner].user_id
+        for name in ACTORS:
+            if name in {owner, "admin"}:
+                continue
+            response = await client.delete(f"/api/devices/{device_id}", headers=sessions[name])
+            assert response.status_code == 404, (owner, name)
+            # Nor may they list the owner's devices; only an administrator may.
+            others = await client.get(
+                "/api/devices", params={"user_id": owner_id}, headers=sessions[name]
+            )
+            assert others.status_code == 404, (owner, name)
+        by_admin = await client.get(
+            "/api/devices", params={"user_id": owner_id}, headers=sessions["admin"]
+        )
+        assert by_admin.status_code == 200
+        assert {d["name"] for d in by_admin.json()} == {f"{owner}-device", f"{owner}-gateway"}
+        assert (
+            await client.delete(f"/api/devices/{device_id}", headers=world[owner].headers)
+        ).status_code == 403
+        remover = "admin" if owner == "orderer_a" else owner
+        response = await client.delete(f"/api/devices/{device_id}", headers=sessions[remover])
+        assert response.status_code == 204, (owner, remover)
+        listed = await client.get("/api/devices", headers=sessions[owner])
+        assert {d["name"]: d["revoked"] for d in listed.json()}[f"{owner}-gateway"] is True
+
+
+async def test_administration_routes(client, world) -> None:
+    """Changing organisations and users and resending outbox messages: administrators only.
+    Others get 404 for what they cannot see (another organisation, its users) and 403 for what
+    they can (their own organisation, its users); the outbox is 403 for all of them."""
+    from server.notify.tables import OutboxMessage
+
+    message = OutboxMessage(channel="email", dedupe_key="matrix:held", state="held")
+    await message.save()
+    for name in ACTORS:
+        headers = world[name].headers
+        for org in ("provider_a", "provider_b", "fitters_1", "fitters_2"):
+            response = await client.patch(
+                f"/api/organisations/{world.ids[org]}",
+                json={"phone": "018-100 00 00"},
+                headers=headers,
+            )
+            if name == "admin":
+                expected = 200
+            else:
+                expected = 403 if world[name].organisation_id == world.ids[org] else 404
+            assert response.status_code == expected, (name, org, response.text)
+        for target in ("orderer_a", "planner_1", "fitter_1b", "fitter_2"):
+            user_id = world[target].user_id
+            same_org = world[name].organisation_id == world[target].organisation_id
+            expected = 200 if name == "admin" else (403 if same_org else 404)
+            changed = await client.patch(
+                f"/api/users/{user_id}", json={"areas": ["Centrum"]}, headers=headers
+            )
+            assert changed.status_code == expected, (name, target, changed.text)
+            reset = await client.post(
+                f"/api/users/{user_id}/password",
+                json={"password": "correct horse battery"},
+                headers=headers,
+            )
+            assert reset.status_code == expected, (name, target, reset.text)
+        resend = await client.post(f"/api/admin/outbox/{message.id}/resend", headers=headers)
+        if name == "admin":
+            assert resend.status_code == 200, resend.text
+        else:
+            assert resend.status_code == 403, (name, resend.text)
+
+
+async def test_calendar_feed_routes(client, world) -> None:
+    """Only fitters make and revoke a calendar feed (their own); everyone else is refused."""
+    for name in ACTORS:
+        headers = world[name].headers
+        made = await client.post("/api/calendar-feed", headers=headers)
+        revoked = await client.delete("/api/calendar-feed", headers=headers)
+        if name.startswith("fitter"):
+            assert (made.status_code, revoked.status_code) == (201, 204), (name, made.text)
+        else:
+            assert (made.status_code, revoked.status_code) == (403, 403), (name, made.text)
+
+
+async def test_forward_routes(client, world) -> None:
+    """Forwarding: the order's planner (and admins, to their own colleagues); marking done: the
+    two people it concerns (and admins). Invisible orders are 404, visible ones 403."""
+    order_id = world.ids["order_a"]
+    body = {"to_user_id": world["fitter_1"].user_id, "done_by": "2026-03-20"}
+    made = None
+    for name in ACTORS:
+        response = await client.post(
+            f"/api/orders/{order_id}/forwards", json=body, headers=world[name].headers
+        )
+        if name == "planner_1":
+            assert response.status_code == 201, response.text
+            made = response.json()["id"]
+        elif name == "admin":
+            # Allowed, but fitter 1 is not a colleague of the administration's.
+            assert response.status_code == 400, response.text
+        else:
+            expected = 403 if name in VISIBLE["order_a"] else 404
+            assert response.status_code == expected, (name, response.text)
+        listed = await client.get(f"/api/orders/{order_id}/forwards", headers=world[name].headers)
+        assert listed.status_code == (200 if name in VISIBLE["order_a"] else 404), name
+    assert made is not None
+    for name in ACTORS:
+        if name in {"planner_1", "fitter_1", "admin"}:
+            continue
+        response = await client.post(
+            f"/api/orders/{order_id}/forwards/{made}/done", headers=world[name].headers
+        )
+        expected = 403 if name in VISIBLE["order_a"] else 404
+        assert response.status_code == expected, (name, response.text)
+    done = await client.post(
+        f"/api/orders/{order_id}/forwards/{made}/done", headers=world["fitter_1"].headers
+    )
+    assert done.status_code == 201, done.text

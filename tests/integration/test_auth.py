@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.world import PASSWORD, make_world
+from tests.integration.world import PASSWORD, make_world, session_headers
 
 pytestmark = pytest.mark.asyncio
 
@@ -63,18 +63,64 @@ async def test_logout_ends_the_session(client) -> None:
 
 async def test_a_revoked_device_token_is_refused(client) -> None:
     world = await make_world()
-    fitter = world["fitter_1"]
-    created = await client.post("/api/devices", json={"name": "Gateway 7"}, headers=fitter.headers)
+    fitter = await session_headers(client, world["fitter_1"])
+    created = await client.post("/api/devices", json={"name": "Gateway 7"}, headers=fitter)
     assert created.status_code == 201
     token = created.json()["token"]
     bearer = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/orders", headers=bearer)).status_code == 200
     device_id = created.json()["device"]["id"]
-    assert (
-        await client.delete(f"/api/devices/{device_id}", headers=fitter.headers)
-    ).status_code == 204
+    assert (await client.delete(f"/api/devices/{device_id}", headers=fitter)).status_code == 204
     refused = await client.get("/api/orders", headers=bearer)
     assert refused.status_code == 401 and "Pair the device again" in refused.json()["message"]
+
+
+async def test_a_device_token_cannot_mint_list_or_revoke_device_tokens(client) -> None:
+    """Issue 17, point 5: a device's bearer token made new tokens that outlived it."""
+    from server.accounts.tables import DeviceToken
+
+    world = await make_world()
+    fitter = world["fitter_1"]  # the world's actors act through device tokens
+    before = await DeviceToken.count()
+    minted = await client.post("/api/devices", json={"name": "child"}, headers=fitter.headers)
+    assert minted.status_code == 403, minted.text
+    assert minted.json()["code"] == "device_cannot_manage_devices"
+    assert "Log in" in minted.json()["message"] and minted.json()["message_sv"]
+    assert await DeviceToken.count() == before
+    assert (await client.get("/api/devices", headers=fitter.headers)).status_code == 403
+    own = await DeviceToken.select(DeviceToken.id).where(DeviceToken.user == fitter.user_id)
+    revoke = await client.delete(f"/api/devices/{own[0]['id']}", headers=fitter.headers)
+    assert revoke.status_code == 403
+    assert (await client.get("/api/orders", headers=fitter.headers)).status_code == 200
+
+
+async def test_revoking_a_device_revokes_the_tokens_it_made(client) -> None:
+    """Tokens a device made (before devices were refused that, or by any future path that lets
+    a device act) fall with it: the lineage is recorded and revocation follows it."""
+    services = client.app.state["services"]
+    world = await make_world()
+    fitter = await session_headers(client, world["fitter_1"])
+    parent = await client.post("/api/devices", json={"name": "Gateway 7"}, headers=fitter)
+    parent_token = parent.json()["token"]
+    device = await services.accounts.principal_for_device_token(parent_token)
+    child_token, child = await services.accounts.create_device_token(device, "made by a device")
+    grandchild_principal = await services.accounts.principal_for_device_token(child_token)
+    grandchild_token, _ = await services.accounts.create_device_token(grandchild_principal, "gc")
+    listed = (await client.get("/api/devices", headers=fitter)).json()
+    assert {d["name"]: d["parent_id"] for d in listed}["made by a device"] == str(
+        parent.json()["device"]["id"]
+    )
+    for token in (parent_token, child_token, grandchild_token):
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await client.get("/api/orders", headers=bearer)).status_code == 200
+    revoked = await client.delete(f"/api/devices/{parent.json()['device']['id']}", headers=fitter)
+    assert revoked.status_code == 204
+    for token in (parent_token, child_token, grandchild_token):
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await client.get("/api/orders", headers=bearer)).status_code == 401
+    listed = (await client.get("/api/devices", headers=fitter)).json()
+    assert all(d["revoked"] for d in listed if d["name"] != "fitter_1-device")
+    assert str(child["id"]) in {d["id"] for d in listed}
 
 
 async def test_throttling_cannot_lock_someone_else_out(client, settings) -> None:

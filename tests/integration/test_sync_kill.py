@@ -6,12 +6,8 @@ instances at once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
@@ -19,8 +15,9 @@ import httpx
 import pytest
 
 from gateway.sync_client import SyncClient, SyncClientError
+from server.demo import DEMO_PASSWORD
 from tests.conftest import _truncate_postgres, require_postgres
-from tests.live_server import free_port, run_cli, server_env
+from tests.live_server import Instance, check_integrity, device_token, run_cli, server_env
 
 CLIENTS = 3
 MUTATIONS_PER_CLIENT = 30
@@ -34,50 +31,8 @@ RETRY_SECONDS = 0.05
 DEADLINE_SECONDS = 120.0
 
 
-class Instance:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("server did not come back")
-
-
 def _token(url: str) -> str:
-    login = httpx.post(
-        url + "/api/auth/login", json={"username": "montor1", "password": "lockwork-demo"}
-    )
-    device = httpx.post(
-        url + "/api/devices",
-        json={"name": f"kill-{uuid.uuid4().hex[:6]}"},
-        cookies=login.cookies,
-        headers={"X-CSRF-Token": login.json()["csrf_token"]},
-    )
-    return str(device.json()["token"])
+    return device_token(url, "montor1", "sync kill test device", DEMO_PASSWORD)
 
 
 async def _client(
@@ -196,19 +151,7 @@ async def _check_database(database_url: str, attempt_ids: set[str]) -> None:
         ]
         assert len(stored) == len(set(stored)) == len(attempt_ids)  # 0 lost, 0 doubled
         assert await SyncMutation.count() >= len(attempt_ids)
-        if database_url.startswith("sqlite"):
-            result = await ContactAttempt.raw("PRAGMA integrity_check")
-            assert result == [{"integrity_check": "ok"}]
-        else:
-            await ContactAttempt.raw("CREATE EXTENSION IF NOT EXISTS amcheck")
-            indexes = await ContactAttempt.raw(
-                "SELECT c.oid::regclass::text AS name FROM pg_index i "
-                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE a.amname = 'btree' AND n.nspname = 'public'"
-            )
-            for index in indexes:
-                await ContactAttempt.raw("SELECT bt_index_check({}::regclass, true)", index["name"])
+        await check_integrity(database_url)
 
 
 def test_kill_during_pushes_sqlite(tmp_path) -> None:

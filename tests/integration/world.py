@@ -7,6 +7,7 @@ and most tests are about access, not about logging in); the login tests use real
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -150,3 +151,29 @@ async def assign(client: Any, planner: Actor, order_id: str, fitter: Actor) -> d
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def session_headers(client: Any, actor: Actor) -> dict[str, str]:
+    """Log the actor in with the password, as a browser: the session cookie and CSRF token as
+    headers. Device management needs a person logged in; a device's bearer token is refused.
+
+    The client's own cookie jar is cleared again, so that other requests stay anonymous or
+    bearer-authenticated as they were.
+    """
+    answer = await client.post(
+        "/api/auth/login", json={"username": actor.name, "password": PASSWORD}
+    )
+    assert answer.status_code == 200, answer.text
+    cookie = "; ".join(f"{name}={value}" for name, value in answer.cookies.items())
+    client.cookies.clear()
+    return {"Cookie": cookie, "X-CSRF-Token": answer.json()["csrf_token"]}
+
+
+def call_args(order_id: str) -> dict[str, str]:
+    """Arguments of a ``contact_attempt.add`` mutation with an id made on the device."""
+    return {
+        "order_id": order_id,
+        "attempt_id": str(uuid.uuid4()),
+        "to_whom": "customer",
+        "outcome": "no_answer",
+    }
