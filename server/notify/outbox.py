@@ -1,7 +1,7 @@
 """The transactional outbox: enqueue inside the caller's transaction; claim, mark, retry.
 
-A change and the notification it causes commit together or not at all: ``enqueue_email`` and
-``enqueue_push`` only insert rows and must be awaited inside the caller's
+A change and the notification it causes commit together or not at all: ``enqueue_email``,
+``enqueue_push`` and ``enqueue_sms`` only insert rows and must be awaited inside the caller's
 ``write_transaction``. A worker later claims due rows, sends them and marks the outcome.
 
 Delivery is at least once with a counted, bounded duplicate window: a message is sent twice
@@ -24,17 +24,19 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from server.db import write_transaction
+from server.notify import phones
 from server.notify.tables import OutboxMessage, PushSubscription
 
 
 class Channel(StrEnum):
     EMAIL = "email"
     PUSH = "push"
+    SMS = "sms"
 
 
 class State(StrEnum):
     PENDING = "pending"
-    HELD = "held"  # an e-mail with no SMTP server configured: kept for an admin to read
+    HELD = "held"  # no SMTP server or SMS provider configured: kept for an admin to read
     SENT = "sent"
     FAILED = "failed"  # gave up: retries exhausted or refused for good (visible to admins)
     DISCARDED = "discarded"  # nobody to deliver to any more (push subscription gone)
@@ -163,6 +165,37 @@ async def enqueue_push(
     return len(subscriptions)
 
 
+async def enqueue_sms(
+    dedupe_key: str,
+    to: str,
+    text: str,
+    *,
+    now: datetime,
+    order_id: Any = None,
+    country: phones.Country = "SE",
+) -> str:
+    """Queue an SMS to ``to`` (written any way a person writes it). Call inside the transaction.
+
+    The number is stored in E.164, so the provider gets one form and a reply from it can be
+    matched; an invalid number raises :class:`~server.notify.phones.PhoneNumberInvalid` and
+    the caller's change rolls back with it. A second call with the same ``dedupe_key`` keeps
+    the first message. Returns the E.164 number.
+    """
+    number = phones.to_e164(to, country)
+    await OutboxMessage.insert(
+        OutboxMessage(
+            channel=Channel.SMS.value,
+            dedupe_key=dedupe_key,
+            order_id=order_id,
+            recipients={"to": number},
+            body_text=text,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    ).on_conflict(target=OutboxMessage.dedupe_key, action="DO NOTHING")
+    return number
+
+
 # -- the worker's side --------------------------------------------------------------------------
 
 _CLAIM_SQL = """
@@ -241,10 +274,25 @@ def _mine(message_id: UUID, owner: str) -> Any:
 _RELEASE: dict[Any, Any] = {OutboxMessage.claim_owner: None, OutboxMessage.claim_expires_at: None}
 
 
-async def mark_sent(message_id: UUID, owner: str, now: datetime) -> None:
-    await OutboxMessage.update(
-        {OutboxMessage.state: State.SENT.value, OutboxMessage.sent_at: now, **_RELEASE}
-    ).where(_mine(message_id, owner))
+async def mark_sent(
+    message_id: UUID,
+    owner: str,
+    now: datetime,
+    *,
+    provider_message_id: str | None = None,
+    provider_status: str = "",
+) -> None:
+    """Sent. An SMS also records the provider's id, which its delivery receipts name."""
+    values: dict[Any, Any] = {
+        OutboxMessage.state: State.SENT.value,
+        OutboxMessage.sent_at: now,
+        **_RELEASE,
+    }
+    if provider_message_id:
+        values[OutboxMessage.provider_message_id] = provider_message_id
+        values[OutboxMessage.delivery_status] = provider_status
+        values[OutboxMessage.delivery_updated_at] = now
+    await OutboxMessage.update(values).where(_mine(message_id, owner))
 
 
 async def mark_final(message_id: UUID, owner: str, state: State, error: str) -> None:

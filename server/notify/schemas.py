@@ -52,6 +52,10 @@ class OutboxOut(msgspec.Struct, kw_only=True):
     sent_at: datetime | None
     last_error: str
     created_at: datetime
+    # SMS: the provider's id and what its delivery receipts said.
+    provider_message_id: str | None = None
+    delivery_status: str = ""
+    delivered_at: datetime | None = None
 
 
 class OutboxSummaryOut(msgspec.Struct, kw_only=True):

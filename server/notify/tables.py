@@ -17,7 +17,7 @@ class OutboxMessage(Table, tablename="notify_outbox"):
     """
 
     id = UUID(primary_key=True)
-    channel = Varchar(length=10, help_text="email | push")
+    channel = Varchar(length=10, help_text="email | push | sms")
     dedupe_key = Varchar(
         length=200,
         unique=True,
@@ -26,7 +26,8 @@ class OutboxMessage(Table, tablename="notify_outbox"):
     order_id = UUID(null=True, default=None, help_text="The order the message is about, if any.")
     recipients = JSON(
         default={},
-        help_text='E-mail: {"to": [...], "cc": [...]}; push: {"user_id", "subscription_id"}.',
+        help_text='E-mail: {"to": [...], "cc": [...]}; push: {"user_id", "subscription_id"}; '
+        'SMS: {"to": "+46..."} (E.164).',
     )
     subject = Varchar(length=300, default="")
     body_text = Text(default="")
@@ -36,7 +37,7 @@ class OutboxMessage(Table, tablename="notify_outbox"):
         length=12,
         default="pending",
         index=True,
-        help_text="pending | held (no SMTP configured) | sent | failed | discarded",
+        help_text="pending | held (no SMTP or SMS provider configured) | sent | failed | discarded",
     )
     attempts = Integer(default=0, help_text="Failed delivery attempts so far (drives backoff).")
     send_attempts = Integer(default=0, help_text="Times a worker claimed the message to send it.")
@@ -51,6 +52,50 @@ class OutboxMessage(Table, tablename="notify_outbox"):
     sent_at = Timestamptz(null=True, default=None)
     last_error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    # SMS: what the provider said after it took the message.
+    # Unique through the index notify_outbox_provider_message_id_key (migration
+    # notify_2026_12_07t03_18_28_000000): SQLite cannot add a UNIQUE column to an existing table.
+    provider_message_id = Varchar(
+        length=100,
+        null=True,
+        default=None,
+        help_text="SMS: the provider's id of the message (unique); its receipts name it.",
+    )
+    delivery_status = Varchar(
+        length=12,
+        default="",
+        help_text="SMS: created | sent | delivered | failed, as the provider last reported.",
+    )
+    delivered_at = Timestamptz(
+        null=True, default=None, help_text="SMS: when the phone got it (the provider's time)."
+    )
+    delivery_updated_at = Timestamptz(
+        null=True, default=None, help_text="When the delivery status last changed here."
+    )
+
+
+class InboundSms(Table, tablename="notify_inbound_sms"):
+    """An SMS a resident sent to our number, kept as received (never lost, stored once).
+
+    The provider retries a callback until it is answered 2xx, so the same message may arrive
+    several times: its id is unique here. Replies to bookings are read from this table.
+    """
+
+    id = UUID(primary_key=True)
+    provider = Varchar(length=20, default="46elks")
+    provider_message_id = Varchar(
+        length=100,
+        unique=True,
+        help_text="The provider's id: one row per message, however often sent.",
+    )
+    sender = Varchar(length=40, help_text="The number it came from, as the provider wrote it.")
+    recipient = Varchar(length=40, help_text="Our number it was sent to.")
+    message = Text(help_text="The text, exactly as received.")
+    sent_at = Timestamptz(help_text="When the provider received it (its 'created', UTC).")
+    received_at = Timestamptz(default=TimestamptzNow(), help_text="When it reached us.")
+    handled_at = Timestamptz(
+        null=True, default=None, help_text="When it was read as a reply (booking), if yet."
+    )
 
 
 class PushSubscription(Table, tablename="notify_push_subscription"):

@@ -57,6 +57,9 @@ class Outcome:
     result: Result
     error: str = ""
     retry_after: float | None = None
+    # SMS: the provider's id of the message and the status it gave (its receipts name the id).
+    provider_id: str | None = None
+    provider_status: str = ""
 
 
 SENT = Outcome(Result.SENT)
@@ -134,16 +137,26 @@ def vapid_subject(settings: Settings) -> str:
     return settings.public_url
 
 
-class WebPushTransport:
-    def __init__(self, settings: Settings, keys: VapidKeys) -> None:
-        self.vapid = Vapid02(private_key=keys.private_key)
-        self.subject = vapid_subject(settings)
-        self._session: aiohttp.ClientSession | None = None
+class HttpTransport:
+    """A transport that talks HTTP: one connection pool, made on first use, closed at stop."""
+
+    _session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class WebPushTransport(HttpTransport):
+    def __init__(self, settings: Settings, keys: VapidKeys) -> None:
+        self.vapid = Vapid02(private_key=keys.private_key)
+        self.subject = vapid_subject(settings)
 
     async def send(self, message: Message) -> Outcome:
         sub_id = message.recipients.get("subscription_id")
@@ -165,10 +178,8 @@ class WebPushTransport:
             "exp": int(datetime.now().timestamp()) + VAPID_TOKEN_SECONDS,
         }
         headers = self.vapid.sign(claims)
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
         try:
-            response = await WebPusher(info, aiohttp_session=self._session).send_async(
+            response = await WebPusher(info, aiohttp_session=self.session()).send_async(
                 json.dumps(message.payload, ensure_ascii=False),
                 headers,
                 ttl=PUSH_TTL_SECONDS,
@@ -194,7 +205,7 @@ class WebPushTransport:
             return Outcome(
                 Result.RETRY,
                 "push service rate limit (429)",
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         if status >= 500:
             return Outcome(Result.RETRY, f"push service error ({status})")
@@ -208,7 +219,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _retry_after(value: str | None) -> float:
+def retry_after_seconds(value: str | None) -> float:
     """Retry-After in seconds (RFC 9110 also allows an HTTP date)."""
     if not value:
         return DEFAULT_RETRY_AFTER_SECONDS

@@ -103,7 +103,13 @@ class NotificationWorker:
                 outcome = Outcome(Result.RETRY, f"unexpected error: {type(exc).__name__}")
         now = self.clock.now()
         if outcome.result is Result.SENT:
-            await outbox.mark_sent(message.id, self.owner, now)
+            await outbox.mark_sent(
+                message.id,
+                self.owner,
+                now,
+                provider_message_id=outcome.provider_id,
+                provider_status=outcome.provider_status,
+            )
         elif outcome.result is Result.RETRY:
             state = await outbox.mark_retry(
                 message, self.owner, now, outcome.error, after=outcome.retry_after

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from tests.integration.loopback import LoopbackService
 from tests.integration.push_keys import SubscriptionKeys, new_subscription_keys
-from tests.live_server import free_port
 
 
 def _b64decode(text: str) -> bytes:
@@ -39,12 +39,11 @@ class Endpoint:
 
 
 @dataclass
-class PushService:
+class PushService(LoopbackService):
     expected_public_key: str
     port: int = 0
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
 
     @property
     def origin(self) -> str:
@@ -113,14 +112,5 @@ class PushService:
         endpoint.received.append({"payload": json.loads(plain), "ttl": request.headers.get("TTL")})
         return web.Response(status=201)
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/push/{name}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        self.port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()

@@ -87,16 +87,19 @@ async def test_without_smtp_mails_are_held_for_an_admin_to_read(client, world) -
     assert forbidden.status_code == 403
 
 
-async def test_escalation_mails_reach_the_provider_then_the_administrators(
+async def test_escalation_mails_reach_the_provider_then_the_system_administration(
     client, world, clock, settings
 ) -> None:
     from server.accounts.tables import Organisation
     from server.orders.escalation import run_escalations
     from server.orders.tables import OrderEvent
 
-    await Organisation.update({Organisation.email: "kontakt@provider-a.example.org"}).where(
-        Organisation.id == world.ids["provider_a"]
-    )
+    await Organisation.update(
+        {
+            Organisation.email: "kontakt@provider-a.example.org",
+            Organisation.administration_email: "klk-it@kommun.example.org",
+        }
+    ).where(Organisation.id == world.ids["provider_a"])
     await give_customer_a_identity_number(client, world)
     services = services_of(client)
     order_id = world.ids["order_a"]
@@ -113,10 +116,12 @@ async def test_escalation_mails_reach_the_provider_then_the_administrators(
         headers=world["fitter_1"].headers,
     )
     assert attempt.status_code == 201
-    # Ordered Tuesday 10 March 2026: escalation check on Friday 13 March.
-    clock.set(datetime(2026, 3, 12, 7, 0, tzinfo=UTC))
-    assert await run_escalations(services) == 0
-    clock.set(datetime(2026, 3, 13, 7, 0, tzinfo=UTC))
+    # Ordered Tuesday 10 March 2026: Wednesday, Thursday and Friday 13 March are the three
+    # working days; not over on Friday (even in its evening), over on Saturday.
+    for moment in (datetime(2026, 3, 13, 7, 0), datetime(2026, 3, 13, 22, 59)):
+        clock.set(moment.replace(tzinfo=UTC))
+        assert await run_escalations(services) == 0
+    clock.set(datetime(2026, 3, 13, 23, 1, tzinfo=UTC))  # 00:01 on Saturday in Sweden
     # Two instances at once: the compare-and-set lets one of them escalate.
     results = await asyncio.gather(run_escalations(services), run_escalations(services))
     assert sorted(results) == [0, 1]
@@ -132,17 +137,34 @@ async def test_escalation_mails_reach_the_provider_then_the_administrators(
         text, html = text_and_html(first.message)
         assert "tre arbetsdagar" in text and "inget svar" in text and "Customer A" in html
         assert_no_identity_number(text, html)
-        # Still no contact one working day later (Monday 16 March): the administrators.
-        clock.set(datetime(2026, 3, 16, 7, 0, tzinfo=UTC))
+        # Long after (Wednesday 25 March), but the fitter never tried the provider: the
+        # routine's condition for step 2 does not hold, so no level 2.
+        clock.set(datetime(2026, 3, 25, 7, 0, tzinfo=UTC))
+        assert await run_escalations(services) == 0
+        # The fitter calls the provider on Monday 16 March; nobody answers. The provider has
+        # that working day; on Tuesday 17 March the system administration is told.
+        clock.set(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
+        called = await client.post(
+            f"/api/orders/{order_id}/contact-attempts",
+            json={"to_whom": "provider", "outcome": "no_answer"},
+            headers=world["fitter_1"].headers,
+        )
+        assert called.status_code == 201
+        clock.set(datetime(2026, 3, 16, 22, 59, tzinfo=UTC))
+        assert await run_escalations(services) == 0
+        clock.set(datetime(2026, 3, 16, 23, 1, tzinfo=UTC))
         assert await run_escalations(services) == 1
         assert await run_escalations(services) == 0
         await worker.drain()
         assert len(sink.messages) == 2
         second = sink.messages[1]
-        assert second.rcpt_tos == ["admin@example.org"]
+        # The municipality's system administration: an organisation's address, not every
+        # administrator user (admin@example.org).
+        assert second.rcpt_tos == ["klk-it@kommun.example.org"]
         assert "systemförvaltare" in second.message["Subject"]
         text, html = text_and_html(second.message)
         assert "systemförvaltaren" in text and order["reference"] in html
+        assert "utförare: inget svar" in text
         assert_no_identity_number(text, html)
     events = (
         await OrderEvent.select(OrderEvent.action, OrderEvent.changes)
@@ -150,6 +172,34 @@ async def test_escalation_mails_reach_the_provider_then_the_administrators(
         .output(load_json=True)
     )
     assert [e["changes"]["level"] for e in events] == [1, 2]
+
+
+async def test_level_2_without_a_named_address_goes_to_the_administration_organisation(
+    client, world, clock, settings
+) -> None:
+    from server.accounts.tables import Organisation
+    from server.orders.escalation import run_escalations
+
+    await Organisation.update({Organisation.email: "systemforvaltning@kommun.example.org"}).where(
+        Organisation.id == world.ids["admin_org"]
+    )
+    services = services_of(client)
+    for order in ("order_a", "order_b"):
+        called = await client.post(
+            f"/api/orders/{world.ids[order]}/contact-attempts",
+            json={"to_whom": "provider", "outcome": "busy"},
+            headers=world["fitter_1" if order == "order_a" else "fitter_2"].headers,
+        )
+        assert called.status_code == 201
+    clock.set(datetime(2026, 3, 14, 9, 0, tzinfo=UTC))  # Saturday: level 1 for both
+    assert await run_escalations(services) == 2
+    clock.set(datetime(2026, 3, 17, 9, 0, tzinfo=UTC))  # Tuesday: level 2 for both
+    assert await run_escalations(services) == 2
+    with smtp_server() as sink:
+        await worker_for(client, smtp_settings(settings, sink.port)).drain()
+    to_administration = [m for m in sink.messages if "systemförvaltare" in m.message["Subject"]]
+    # Neither provider of the world names an address: the administration organisation's.
+    assert [m.rcpt_tos for m in to_administration] == [["systemforvaltning@kommun.example.org"]] * 2
 
 
 async def test_a_successful_contact_stops_escalation(client, world, clock) -> None:
