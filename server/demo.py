@@ -22,8 +22,11 @@ from server.sync.changes import touch_everything
 from server.sync.tables import SyncChange, SyncClient, SyncMutation
 
 # Stock locks that `make demo` runs in the simulator (lockwork-sim run --serial ...); each has an
-# installation order for montor1, booked for today, so the lock panel can pair it.
+# installation order for montor1, booked from the hour the demo data is made, so the lock panel
+# can pair it (a visit gives access to the lock only in its booked window).
 SIMULATED_LOCK_SERIALS = ("LW-900000", "LW-900001", "LW-900002")
+# Those visits last a working day, so the demo works for as long as anyone tries it out.
+DEMO_VISIT_MINUTES = 8 * 60
 
 DEMO_PASSWORD = "lockwork-demo"  # noqa: S105 - the published demo password
 
@@ -178,6 +181,7 @@ async def create_demo_data(
             email="nord@hemtjanst.example",
             phone="018-727 10 10",
             completion_copy_email="seniorguide@uppsala.example",
+            administration_email="systemforvaltare@uppsala.example",
             contractor=fitters_co.id,
         ),
         Organisation(
@@ -186,6 +190,7 @@ async def create_demo_data(
             email="syd@omsorg.example",
             phone="018-727 20 20",
             completion_copy_email="seniorguide@uppsala.example",
+            administration_email="systemforvaltare@uppsala.example",
             contractor=fitters_co.id,
         ),
     ]
@@ -340,7 +345,7 @@ async def _demo_installation(
     fitter: User,
     fitters_co: Organisation,
 ) -> None:
-    """An installation booked for today: montor1 pairs a simulated lock to the customer."""
+    """An installation booked from this hour: montor1 pairs a simulated lock to the customer."""
     ordered_at = now - timedelta(days=2)
     order = WorkOrder(
         reference=new_reference(),
@@ -360,8 +365,8 @@ async def _demo_installation(
         description=f"Montera nytt lås {lock.serial} (demo: ett simulerat lås, parkoppla via "
         "gatewayen).",
         assigned_fitter=fitter.id,
-        planned_start=datetime.combine(today, time(13), LOCAL_ZONE),
-        estimate_minutes=60,
+        planned_start=now.replace(minute=0, second=0, microsecond=0),
+        estimate_minutes=DEMO_VISIT_MINUTES,
         ordered_at=ordered_at,
         due_on=sla.due_date(calendar, ordered_at.date()),
         escalation_check_on=sla.escalation_check_date(calendar, ordered_at.date()),

@@ -234,14 +234,14 @@ QUESTIONS_BY_KEY: Mapping[str, ChecklistQuestion] = {q.key: q for q in CHECKLIST
 
 # When several answers refuse, say the most decisive first: a lock-case fault means no order
 # at all, and a flat battery means another kind of order (which the other answers may not stop).
-_REFUSAL_ORDER: tuple[str, ...] = (
+REFUSAL_ORDER: tuple[str, ...] = (
     "fault_location",
     "battery_checked",
     "door_handled_like_metal_key",
     "lock_woken",
     "linked_correctly_in_care_system",
 )
-assert sorted(_REFUSAL_ORDER) == sorted(QUESTIONS_BY_KEY)
+assert sorted(REFUSAL_ORDER) == sorted(QUESTIONS_BY_KEY)
 
 
 def checklist_required(kind: OrderKind) -> bool:
@@ -301,7 +301,7 @@ def validate_checklist(kind: OrderKind, answers: Mapping[str, str]) -> dict[str,
                 code="checklist_invalid_answer",
             )
 
-    for key in _REFUSAL_ORDER:
+    for key in REFUSAL_ORDER:
         question = QUESTIONS_BY_KEY[key]
         refusal = question.refusal_for(kind, given[question.key])
         if refusal is not None:

@@ -1,4 +1,4 @@
-"""The escalation job (seed 000, step 3a): no contact -> the provider -> the administrator.
+"""The escalation job (seed 000, step 3a): no contact -> the provider -> the administration.
 
 Runs in every server instance's worker loop. Raising a level is a compare-and-set
 (``UPDATE ... WHERE escalation_level = old``) in the same transaction as its OrderEvent and
@@ -11,37 +11,54 @@ import logging
 from typing import Any
 
 from server.clock import LOCAL_ZONE
+from server.context import Services
 from server.orders import notifications, sla
-from server.orders.lifecycle import OrderStatus
+from server.orders.lifecycle import SEEKING_CONTACT
 from server.orders.tables import ContactAttempt, OrderEvent, WorkOrder
 from server.sync.changes import ORDER, ORDER_EVENT, changed, unit_of_work
-from server.web import Services
 
 logger = logging.getLogger(__name__)
 
 # How often the job runs: escalation dates are whole days, so a few minutes' delay after
 # midnight is irrelevant, and each run is one indexed query when nothing is due.
 ESCALATION_INTERVAL_SECONDS = 300.0
-# Orders still looking for contact. Once a time is agreed (scheduled and later) the contact
-# was made, even if nobody logged it as a call; on hold, nobody is expected to call.
-SEEKING_CONTACT = (OrderStatus.ORDERED.value, OrderStatus.CONTACTING.value)
+REACHED = "reached"  # ContactAttempt.outcome of a call that reached someone
+PROVIDER = "provider"  # ContactAttempt.to_whom of a call to the ordering provider
 
 
-async def had_successful_contact(order_id: Any, since: Any) -> bool:
-    condition = (ContactAttempt.order == order_id) & (ContactAttempt.outcome == "reached")
-    if since is not None:
-        condition = condition & (ContactAttempt.at >= since)
-    return bool(await ContactAttempt.exists().where(condition))
+async def contact_facts(order_id: Any, since: Any) -> sla.ContactFacts:
+    """What the order's contact attempts (since it was placed) and escalation events say."""
+    attempts = await ContactAttempt.select(ContactAttempt.to_whom, ContactAttempt.outcome).where(
+        (ContactAttempt.order == order_id) & (ContactAttempt.at >= since)
+    )
+    raised = (
+        await OrderEvent.select(OrderEvent.at, OrderEvent.changes)
+        .where((OrderEvent.order == order_id) & (OrderEvent.action == "escalate"))
+        .output(load_json=True)
+    )
+    provider_escalated = [
+        e["at"] for e in raised if (e["changes"] or {}).get("level") == sla.EscalationLevel.PROVIDER
+    ]
+    return sla.ContactFacts(
+        reached_anyone=any(a["outcome"] == REACHED for a in attempts),
+        unanswered_provider_calls=sum(
+            1 for a in attempts if a["to_whom"] == PROVIDER and a["outcome"] != REACHED
+        ),
+        provider_escalated_on=(
+            min(provider_escalated).astimezone(LOCAL_ZONE).date() if provider_escalated else None
+        ),
+    )
 
 
 async def run_escalations(services: Services) -> int:
     """Raise every due order by one level; how many were raised."""
     today = services.clock.today()
+    # The check date is the last day to reach someone: candidates once it is over.
     candidates = await WorkOrder.select(
         WorkOrder.id, WorkOrder.ordered_at, WorkOrder.escalation_level
     ).where(
         WorkOrder.status.is_in(list(SEEKING_CONTACT))
-        & (WorkOrder.escalation_check_on <= today)
+        & (WorkOrder.escalation_check_on < today)
         & (WorkOrder.escalation_level < sla.EscalationLevel.ADMINISTRATOR)
     )
     raised = 0
@@ -53,7 +70,7 @@ async def run_escalations(services: Services) -> int:
             services.calendar,
             row["ordered_at"].astimezone(LOCAL_ZONE).date(),
             today,
-            await had_successful_contact(row["id"], row["ordered_at"]),
+            await contact_facts(row["id"], row["ordered_at"]),
             current,
         )
         if due > current and await escalate(services, row["id"], current, due):
@@ -97,7 +114,7 @@ async def escalate(services: Services, order_id: Any, old: int, new: int) -> boo
             note=(
                 "Ingen kontakt inom tre arbetsdagar: eskalerad till utförarorganisationen."
                 if new == sla.EscalationLevel.PROVIDER
-                else "Fortfarande ingen kontakt: eskalerad till systemförvaltaren."
+                else "Varken kund/anhörig eller utföraren nådd: eskalerad till systemförvaltaren."
             ),
         )
         await event.save()

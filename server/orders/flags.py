@@ -1,4 +1,6 @@
-"""Per-order SLA flags, computed from the order row alone (lists need no extra queries)."""
+"""The SLA flags of order rows: read from a row (lists need no extra queries), and the same
+rules as query filters. The flags are defined once, in ``server.orders.sla``; this module only
+maps an order row (and the order table) onto those definitions."""
 
 from __future__ import annotations
 
@@ -9,31 +11,70 @@ from server.calendar.working_days import WorkingDayCalendar
 from server.clock import LOCAL_ZONE
 from server.orders import sla
 from server.orders.lifecycle import OPEN_STATUSES, OrderStatus
+from server.orders.tables import WorkOrder
 
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 
 
+def _is_open(row: dict[str, Any]) -> bool:
+    return row["status"] in OPEN_VALUES
+
+
+def _reported_on(row: dict[str, Any]) -> date | None:
+    """The local day a done order's completion report came."""
+    if row["status"] == OrderStatus.DONE and row["completed_at"] is not None:
+        reported: date = row["completed_at"].astimezone(LOCAL_ZONE).date()
+        return reported
+    return None
+
+
 def is_overdue(row: dict[str, Any], today: date) -> bool:
-    """Open and past its due date (the due date itself is still in time)."""
-    return bool(row["due_on"] and row["status"] in OPEN_VALUES and row["due_on"] < today)
-
-
-def at_risk_limit(cal: WorkingDayCalendar, today: date) -> date:
-    """Open orders due between today and this day (inclusive) are at risk."""
-    return cal.add_working_days(today, sla.AT_RISK_WORKING_DAYS)
+    return sla.overdue(row["due_on"], today, is_open=_is_open(row))
 
 
 def is_at_risk(row: dict[str, Any], today: date, cal: WorkingDayCalendar) -> bool:
-    due = row["due_on"]
-    return bool(due and row["status"] in OPEN_VALUES and today <= due <= at_risk_limit(cal, today))
+    return sla.at_risk(cal, row["due_on"], today, is_open=_is_open(row))
 
 
 def is_report_late(row: dict[str, Any], today: date) -> bool:
     """The completion report came (or is still missing) after its deadline: the first working
     day after the visit (seed 000, step 4)."""
-    deadline = row["report_deadline"]
-    if deadline is None:
-        return False
-    if row["status"] == OrderStatus.DONE and row["completed_at"] is not None:
-        return bool(row["completed_at"].astimezone(LOCAL_ZONE).date() > deadline)
-    return row["status"] in OPEN_VALUES and today > deadline
+    return sla.report_late(
+        row["report_deadline"], today, is_open=_is_open(row), reported_on=_reported_on(row)
+    )
+
+
+# --- the same rules as WHERE conditions on WorkOrder (``wanted``: the flag set, or not set) ---
+
+
+def overdue_filter(today: date, wanted: bool) -> Any:
+    """``sla.overdue``: open and due before today."""
+    if wanted:
+        return WorkOrder.status.is_in(sorted(OPEN_VALUES)) & (WorkOrder.due_on < today)
+    return (
+        WorkOrder.status.not_in(sorted(OPEN_VALUES))
+        | WorkOrder.due_on.is_null()
+        | (WorkOrder.due_on >= today)
+    )
+
+
+def at_risk_filter(cal: WorkingDayCalendar, today: date, wanted: bool) -> Any:
+    """``sla.at_risk``: open and due between today and ``sla.at_risk_until``."""
+    until = sla.at_risk_until(cal, today)
+    if wanted:
+        return (
+            WorkOrder.status.is_in(sorted(OPEN_VALUES))
+            & (WorkOrder.due_on >= today)
+            & (WorkOrder.due_on <= until)
+        )
+    return (
+        WorkOrder.status.not_in(sorted(OPEN_VALUES))
+        | WorkOrder.due_on.is_null()
+        | (WorkOrder.due_on < today)
+        | (WorkOrder.due_on > until)
+    )
+
+
+def escalated_filter(wanted: bool) -> Any:
+    """Escalated: raised to a level above none (server.orders.escalation)."""
+    return WorkOrder.escalation_level > 0 if wanted else WorkOrder.escalation_level == 0

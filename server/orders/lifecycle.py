@@ -19,8 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Final
 
 from server.errors import TransitionRefused
+from server.locks.evidence import LOCK_REPORT, PAIRING_RECEIPT
 
 
 class OrderStatus(StrEnum):
@@ -45,6 +47,17 @@ HOLDABLE_STATUSES: frozenset[OrderStatus] = OPEN_STATUSES - {
     OrderStatus.ON_HOLD,
     OrderStatus.DRAFT,
 }
+# Orders still looking for contact. Once a time is agreed (scheduled and later) the contact
+# was made, even if nobody logged it as a call; on hold, nobody is expected to call.
+SEEKING_CONTACT: tuple[str, ...] = (OrderStatus.ORDERED.value, OrderStatus.CONTACTING.value)
+
+
+# A booked visit: its assigned fitter may have what the lock demands (pairing tickets, staff
+# credentials, unbind tokens), and evidence from the visit is taken. Leaving these statuses
+# (cancelled, done, on hold, back to the letter path) revokes what was issued.
+VISIT_STATUSES: frozenset[OrderStatus] = frozenset(
+    {OrderStatus.SCHEDULED, OrderStatus.READY_FOR_EXECUTION, OrderStatus.IN_PROGRESS}
+)
 
 
 class OrderKind(StrEnum):
@@ -55,9 +68,54 @@ class OrderKind(StrEnum):
     INSPECTION = "inspection"
 
 
-# Jobs that leave a working lock behind must prove it with a reading signed by the lock.
-KINDS_NEEDING_LOCK_EVIDENCE: frozenset[OrderKind] = frozenset(
-    {OrderKind.INSTALLATION, OrderKind.SERVICE, OrderKind.BATTERY}
+class EvidenceLock(StrEnum):
+    """Which lock the closing report must come from."""
+
+    ORDER_LOCK = "order_lock"  # the lock the order names (none named: no evidence possible)
+    AT_CUSTOMER = "at_customer"  # a lock paired at the order's customer: the new one
+
+
+@dataclass(frozen=True)
+class EvidencePolicy:
+    """What lock evidence closes an order of one kind.
+
+    ``report`` is the kind of lock-signed report (server.locks.evidence) verified for the
+    order's visit that completes it, from ``lock``; None: the order closes without lock
+    evidence. ``override_allowed``: a written override reason may close it without the report
+    (the order is then flagged in the audit trail).
+    """
+
+    report: str | None
+    lock: EvidenceLock | None = None
+    override_allowed: bool = False
+
+
+# Jobs that leave a working lock behind must prove it with a reading signed by the lock: an
+# installation with the new lock's pairing receipt, a service or battery visit with a report
+# (battery read) from the order's lock. A removal or an inspection leaves nothing to prove.
+NO_LOCK_EVIDENCE: Final = EvidencePolicy(report=None)
+EVIDENCE_POLICY: Final[Mapping[OrderKind, EvidencePolicy]] = {
+    OrderKind.INSTALLATION: EvidencePolicy(
+        report=PAIRING_RECEIPT, lock=EvidenceLock.AT_CUSTOMER, override_allowed=True
+    ),
+    OrderKind.SERVICE: EvidencePolicy(
+        report=LOCK_REPORT, lock=EvidenceLock.ORDER_LOCK, override_allowed=True
+    ),
+    OrderKind.BATTERY: EvidencePolicy(
+        report=LOCK_REPORT, lock=EvidenceLock.ORDER_LOCK, override_allowed=True
+    ),
+    OrderKind.REMOVAL: NO_LOCK_EVIDENCE,
+    OrderKind.INSPECTION: NO_LOCK_EVIDENCE,
+}
+assert set(EVIDENCE_POLICY) == set(OrderKind)
+assert all((p.report is None) == (p.lock is None) for p in EVIDENCE_POLICY.values())
+
+KINDS_NEEDING_LOCK_EVIDENCE: Final[frozenset[OrderKind]] = frozenset(
+    kind for kind, policy in EVIDENCE_POLICY.items() if policy.report is not None
+)
+# Kinds that need an existing lock at the customer (an installation brings its own).
+KINDS_ON_EXISTING_LOCK: frozenset[OrderKind] = frozenset(
+    {OrderKind.SERVICE, OrderKind.BATTERY, OrderKind.REMOVAL, OrderKind.INSPECTION}
 )
 
 
@@ -176,17 +234,29 @@ def _needs_completion_report(ctx: TransitionContext) -> None:
         )
 
 
+def _lacks_lock_evidence(ctx: TransitionContext) -> bool:
+    """The order's kind needs lock evidence (``EVIDENCE_POLICY``) and its visit has none."""
+    return EVIDENCE_POLICY[ctx.kind].report is not None and not ctx.has_verified_lock_report
+
+
 def _needs_lock_evidence(ctx: TransitionContext) -> None:
-    if (
-        ctx.kind in KINDS_NEEDING_LOCK_EVIDENCE
-        and not ctx.has_verified_lock_report
-        and _blank(ctx.override_reason)
-    ):
-        raise TransitionRefused(
-            "Completion needs a lock report verified by the lock (battery read, new lock "
-            "paired). Connect the gateway to the lock, or give an override reason.",
-            code="lock_evidence_missing",
-        )
+    if not _lacks_lock_evidence(ctx):
+        return
+    if EVIDENCE_POLICY[ctx.kind].override_allowed:
+        if not _blank(ctx.override_reason):
+            return
+        advice = "Connect the gateway to the lock, or give an override reason."
+        advice_sv = "Anslut gatewayen till låset, eller skriv ett skäl att stänga utan kvittot."
+    else:
+        advice = "Connect the gateway to the lock."
+        advice_sv = "Anslut gatewayen till låset."
+    raise TransitionRefused(
+        "Completion needs a lock report verified by the lock (battery read, new lock "
+        f"paired). {advice}",
+        code="lock_evidence_missing",
+        message_sv="Ärendet kan stängas först när låsets kvitto har kommit fram (batteriet "
+        f"avläst, nytt lås parkopplat). {advice_sv}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,9 +381,5 @@ def transition(current: OrderStatus, action: Action, ctx: TransitionContext) -> 
     else:
         target = rule.choose(ctx)
         assert target in rule.targets
-    overridden = (
-        action is Action.COMPLETE
-        and ctx.kind in KINDS_NEEDING_LOCK_EVIDENCE
-        and not ctx.has_verified_lock_report
-    )
+    overridden = action is Action.COMPLETE and _lacks_lock_evidence(ctx)
     return TransitionResult(status=target, lock_evidence_overridden=overridden)

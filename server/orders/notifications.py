@@ -9,16 +9,17 @@ carry the order reference only, not the customer's name.
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from server.accounts.permissions import Role
-from server.accounts.tables import User
+from server.accounts.permissions import OrganisationKind, Role
+from server.accounts.tables import Organisation, User
 from server.clock import LOCAL_ZONE
+from server.context import Services
 from server.notify.outbox import Email, enqueue_email, enqueue_push
 from server.orders.tables import CompletionReport, ContactAttempt, WorkOrder
-from server.web import Services
 
 KIND_SV = {
     "installation": "Installation av lås",
@@ -29,6 +30,8 @@ KIND_SV = {
 }
 TO_WHOM_SV = {"customer": "kund", "relative": "anhörig", "provider": "utförare", "other": "annan"}
 FOOTER_SV = "Detta meddelande skickades automatiskt av Lockwork. Svara inte på det."
+
+logger = logging.getLogger(__name__)
 
 
 def followers(order: dict[str, Any]) -> list[str]:
@@ -102,6 +105,7 @@ async def _order(order_id: Any) -> dict[str, Any]:
             WorkOrder.ordering_organisation.name.as_alias("provider_name"),
             WorkOrder.ordering_organisation.email.as_alias("provider_email"),
             WorkOrder.ordering_organisation.completion_copy_email.as_alias("copy_email"),
+            WorkOrder.ordering_organisation.administration_email.as_alias("administration_email"),
             WorkOrder.ordered_by.email.as_alias("orderer_email"),
             WorkOrder.ordered_by.full_name.as_alias("orderer_name"),
         )
@@ -232,7 +236,7 @@ async def _attempt_lines(order_id: Any) -> str:
 
 async def enqueue_escalation(services: Services, order_id: Any, level: int, now: datetime) -> None:
     """Level 1: the orderer and the ordering provider (e-mail, push to the followers).
-    Level 2: the administrators (e-mail)."""
+    Level 2: the municipality's system administration, an organisation's address (e-mail)."""
     order = await _order(order_id)
     link = order_link(services, order_id)
     reference = order["reference"]
@@ -251,6 +255,8 @@ async def enqueue_escalation(services: Services, order_id: Any, level: int, now:
         ("Kontaktförsök", await _attempt_lines(order_id)),
     ]
     key = f"order:{order_id}:escalation:{level}"
+    # The fitters' company's planners hear of every level: the order is theirs to rescue.
+    await _push_planners(services, order_id, "order_escalated", f"{key}:planners", now)
     if level == 1:
         title = f"Ingen kontakt med kunden – order {reference}"
         paragraphs = [
@@ -283,7 +289,6 @@ async def enqueue_escalation(services: Services, order_id: Any, level: int, now:
             order_id=order_id,
         )
         return
-    admins = await _admin_addresses()
     title = f"Ingen kontakt med kund eller utförare – order {reference}"
     paragraphs = [
         f"Låsmontören har varken fått kontakt med kund/anhörig eller med den beställande "
@@ -292,24 +297,104 @@ async def enqueue_escalation(services: Services, order_id: Any, level: int, now:
     ]
     greeting = "Hej systemförvaltare,"
     email = Email(
-        to=admins,
+        to=await _administration_addresses(order),
         subject=f"Eskalering till systemförvaltare: order {reference}",
         text=_text(greeting, paragraphs, lines, link),
         html=_html(title, lines, [greeting, *paragraphs], link),
     )
-    await enqueue_email(f"{key}:email", email, now=now, order_id=order_id)
+    if not await enqueue_email(f"{key}:email", email, now=now, order_id=order_id):
+        logger.warning(
+            "Order %s escalated to level 2 with no system administration address: set the "
+            "ordering provider's administration_email or the administration's e-mail",
+            order_id,
+        )
 
 
-async def _admin_addresses() -> list[str]:
-    # Roles are a JSON list; administrators are few, so filter them here.
-    users = (
-        await User.select(User.email, User.roles)
+async def _administration_addresses(order: dict[str, Any]) -> list[str]:
+    """Seed 000 "Steg 2": the system administration named for the ordering provider (like
+    its Seniorguide copy address), else the address of the administration organisation(s).
+    An organisation's address, never the administrator users one by one."""
+    if order["administration_email"]:
+        return [str(order["administration_email"])]
+    rows = await Organisation.select(Organisation.email).where(
+        (Organisation.kind == OrganisationKind.ADMINISTRATION.value) & (Organisation.email != "")
+    )
+    return sorted(str(r["email"]) for r in rows)
+
+
+# -- the back office: the planners of the fitters' company that does the order ---------------
+
+
+async def planners_of(order: dict[str, Any]) -> list[str]:
+    """The active planners of the fitters' company that does the order (none without one)."""
+    if order.get("performing_organisation") is None:
+        return []
+    rows = (
+        await User.select(User.id, User.roles)
         .where(
-            (User.active == True) & (User.email != "")  # noqa: E712 - a SQL expression
+            (User.organisation == order["performing_organisation"]) & (User.active == True)  # noqa: E712
         )
         .output(load_json=True)
     )
-    return sorted(u["email"] for u in users if Role.ADMIN.value in (u["roles"] or []))
+    return sorted(str(r["id"]) for r in rows if Role.PLANNER.value in (r["roles"] or []))
+
+
+def planner_push(kind: str, order: dict[str, Any], link: str) -> dict[str, Any]:
+    """What a planner's desk is told. The reference and the kind of job only: a push is shown on
+    a lock screen, so no customer name, address or identity number."""
+    reference = order["reference"]
+    job = KIND_SV.get(order["kind"], order["kind"])
+    title, body = {
+        "order_new": ("Ny order", f"Order {reference} ({job.lower()}) är beställd."),
+        "order_escalated": (
+            "Eskalerad order",
+            f"Order {reference}: ingen kontakt med kunden, eskalerad.",
+        ),
+        "order_back_from_hold": (
+            "Tillbaka från vilande",
+            f"Order {reference} är tillbaka i kön att planera.",
+        ),
+    }[kind]
+    return {
+        "type": kind,
+        "audience": "planner",
+        "order_id": str(order["id"]),
+        "reference": reference,
+        "title": title,
+        "body": body,
+        "url": link,
+    }
+
+
+async def _push_planners(
+    services: Services, order_id: Any, kind: str, key: str, now: datetime
+) -> int:
+    order = await _order(order_id)
+    return await enqueue_push(
+        key,
+        await planners_of(order),
+        planner_push(kind, order, order_link(services, order_id)),
+        now=now,
+        order_id=order_id,
+    )
+
+
+async def enqueue_new_order(services: Services, order_id: Any, now: datetime) -> None:
+    """A new order is placed: its fitters' company's planners hear of it (once)."""
+    await _push_planners(services, order_id, "order_new", f"order:{order_id}:placed:planners", now)
+
+
+async def enqueue_back_from_hold(
+    services: Services, order_id: Any, hold_until: date, now: datetime
+) -> None:
+    """An order held until a date is back in the queue: its planners hear of it."""
+    await _push_planners(
+        services,
+        order_id,
+        "order_back_from_hold",
+        f"order:{order_id}:back-from-hold:{hold_until.isoformat()}",
+        now,
+    )
 
 
 # -- new job for the fitter (the PWA shows "new job assigned") ---------------------------------

@@ -6,6 +6,7 @@ from server.orders.tables import (
     CompletionReport,
     ContactAttempt,
     OrderEvent,
+    OrderForward,
     OrderMessage,
     WorkOrder,
 )
@@ -13,7 +14,14 @@ from server.orders.tables import (
 APP_CONFIG = AppConfig(
     app_name="orders",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[WorkOrder, ContactAttempt, CompletionReport, OrderEvent, OrderMessage],
+    table_classes=[
+        WorkOrder,
+        ContactAttempt,
+        CompletionReport,
+        OrderEvent,
+        OrderMessage,
+        OrderForward,
+    ],
     migration_dependencies=["server.locks.piccolo_app", "server.accounts.piccolo_app"],
     commands=[],
 )

@@ -3,11 +3,11 @@ working day after the visit) or late is brought to the fitter's attention once a
 
 from __future__ import annotations
 
+from server.context import Services
 from server.db import write_transaction
 from server.orders import notifications
 from server.orders.lifecycle import OrderStatus
 from server.orders.tables import WorkOrder
-from server.web import Services
 
 # Deadlines are whole days; checking every 15 minutes finds a new due day early in the morning
 # without work worth measuring (one indexed query). The outbox's dedupe key keeps it to one

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, post
@@ -10,14 +11,14 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from server.accounts.permissions import Principal
-from server.clock import LOCAL_ZONE
-from server.orders import contact_plan, flags
-from server.orders.escalation import SEEKING_CONTACT
+from server.context import Services
+from server.orders.forwards import ForwardService
 from server.orders.schemas import (
     AssignmentIn,
-    CompletionOut,
     ContactAttemptIn,
     ContactAttemptOut,
+    ForwardIn,
+    ForwardOut,
     MessageIn,
     MessageOut,
     NextCallOut,
@@ -27,74 +28,16 @@ from server.orders.schemas import (
     TransitionIn,
 )
 from server.orders.service import OrderFilters, OrderService
-from server.orders.tables import ContactAttempt, OrderEvent, OrderMessage
-from server.web import Limit, Offset, Page, Services, found, provide_principal
-
-
-def completion_out(row: dict[str, Any] | None) -> CompletionOut | None:
-    if row is None:
-        return None
-    return CompletionOut(
-        reported_by_id=row["reported_by"],
-        reported_at=row["reported_at"],
-        visit_on=row["visit_on"],
-        work_done=row["work_done"],
-        battery_replaced=row["battery_replaced"],
-        lock_replaced=row["lock_replaced"],
-        materials=list(row["materials"]),
-        minutes_spent=row["minutes_spent"],
-        late=row["late"],
-        lock_evidence_overridden=row["lock_evidence_overridden"],
-        override_reason=row["override_reason"],
-    )
-
-
-def order_out(
-    service: OrderService,
-    principal: Principal,
-    row: dict[str, Any],
-    completion: dict[str, Any] | None = None,
-) -> OrderOut:
-    address = ", ".join(p for p in (row["customer_street"], row["customer_city"]) if p)
-    return OrderOut(
-        id=row["id"],
-        reference=row["reference"],
-        kind=row["kind"],
-        status=row["status"],
-        held_from=row["held_from"],
-        customer_id=row["customer"],
-        customer_name=row["customer_name"],
-        customer_address=address,
-        lock_id=row["lock"],
-        ordering_organisation_id=row["ordering_organisation"],
-        ordered_by_id=row["ordered_by"],
-        performing_organisation_id=row["performing_organisation"],
-        feedback_name=row["feedback_name"],
-        feedback_email=row["feedback_email"],
-        feedback_phone=row["feedback_phone"],
-        customer_best_times=row["customer_best_times"],
-        provider_best_times=row["provider_best_times"],
-        checklist=dict(row["checklist"] or {}),
-        description=row["description"],
-        assigned_fitter_id=row["assigned_fitter"],
-        planned_start=row["planned_start"],
-        estimate_minutes=row["estimate_minutes"],
-        ordered_at=row["ordered_at"],
-        due_on=row["due_on"],
-        escalation_check_on=row["escalation_check_on"],
-        escalation_level=row["escalation_level"],
-        hold_until=row["hold_until"],
-        visit_on=row["visit_on"],
-        report_deadline=row["report_deadline"],
-        completed_at=row["completed_at"],
-        cancel_reason=row["cancel_reason"],
-        overdue=service.is_overdue(row),
-        at_risk=flags.is_at_risk(row, service.s.clock.today(), service.s.calendar),
-        report_late=flags.is_report_late(row, service.s.clock.today()),
-        version=row["version"],
-        allowed_actions=service.allowed_for(principal, row),
-        completion=completion_out(completion),
-    )
+from server.orders.views import (
+    contact_attempt_out,
+    forward_out,
+    message_out,
+    next_call_out,
+    order_event_out,
+    order_out,
+)
+from server.web import Limit, Offset, Page, provide_principal
+from server.wire import RANGE_TEXT, bounded_day
 
 
 class OrderController(Controller):
@@ -114,6 +57,24 @@ class OrderController(Controller):
         escalated: bool | None = None,
         overdue: bool | None = None,
         reference: Annotated[str | None, Parameter(max_length=16)] = None,
+        unassigned: Annotated[
+            bool | None, Parameter(description="true: no fitter yet; false: assigned")
+        ] = None,
+        planned: Annotated[
+            bool | None, Parameter(description="true: has a planned start; false: none yet")
+        ] = None,
+        planned_from: Annotated[
+            date | None, Parameter(description=f"Planned on or after this local day, {RANGE_TEXT}")
+        ] = None,
+        planned_to: Annotated[
+            date | None, Parameter(description=f"Planned on or before this local day, {RANGE_TEXT}")
+        ] = None,
+        due_to: Annotated[
+            date | None, Parameter(description=f"Due on or before this day, {RANGE_TEXT}")
+        ] = None,
+        area: Annotated[
+            str | None, Parameter(max_length=100, description="The customer's area")
+        ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Page:
@@ -127,6 +88,12 @@ class OrderController(Controller):
             escalated=escalated,
             overdue=overdue,
             reference=reference,
+            unassigned=unassigned,
+            planned=planned,
+            planned_from=bounded_day(planned_from, "planned_from"),
+            planned_to=bounded_day(planned_to, "planned_to"),
+            due_to=bounded_day(due_to, "due_to"),
+            area=area,
         )
         total, rows = await service.list_orders(principal, filters, limit, offset)
         return Page(
@@ -174,16 +141,40 @@ class OrderController(Controller):
         await service.assign(principal, order_id, data)
         return order_out(service, principal, await service.visible(principal, order_id))
 
+    @get("/{order_id:uuid}/forwards")
+    async def list_forwards(
+        self, order_id: UUID, principal: Principal, services: Services
+    ) -> list[ForwardOut]:
+        """Who the order was forwarded to, by when, and whether it is done; oldest first."""
+        return [
+            forward_out(r) for r in await ForwardService(services).forwards(principal, order_id)
+        ]
+
+    @post("/{order_id:uuid}/forwards")
+    async def forward_order(
+        self, order_id: UUID, data: ForwardIn, principal: Principal, services: Services
+    ) -> ForwardOut:
+        """Forward the order to a colleague of your organisation with a done-by date (seed
+        001's "Klar till"); it shows on their activity list (``forwarded_to_me``). Planners."""
+        service = ForwardService(services)
+        return forward_out(
+            await service.forward_row(await service.forward(principal, order_id, data))
+        )
+
+    @post("/{order_id:uuid}/forwards/{forward_id:uuid}/done")
+    async def forward_done(
+        self, order_id: UUID, forward_id: UUID, principal: Principal, services: Services
+    ) -> ForwardOut:
+        """Mark a forward done (the colleague it went to, or who sent it)."""
+        service = ForwardService(services)
+        await service.mark_done(principal, order_id, forward_id)
+        return forward_out(await service.forward_row(forward_id))
+
     @get("/{order_id:uuid}/contact-attempts")
     async def list_contact_attempts(
         self, order_id: UUID, principal: Principal, services: Services
     ) -> list[ContactAttemptOut]:
-        await OrderService(services).visible(principal, order_id)
-        rows = (
-            await ContactAttempt.select()
-            .where(ContactAttempt.order == order_id)
-            .order_by(ContactAttempt.at)
-        )
+        rows = await OrderService(services).contact_attempts(principal, order_id)
         return [contact_attempt_out(r) for r in rows]
 
     @post("/{order_id:uuid}/contact-attempts")
@@ -191,54 +182,23 @@ class OrderController(Controller):
         self, order_id: UUID, data: ContactAttemptIn, principal: Principal, services: Services
     ) -> ContactAttemptOut:
         """Log one call to the customer, a relative or the provider (seed 000: at least daily)."""
-        attempt_id = await OrderService(services).add_contact_attempt(principal, order_id, data)
-        row = found(
-            await ContactAttempt.select().where(ContactAttempt.id == attempt_id).first(), "attempt"
-        )
-        return contact_attempt_out(row)
+        service = OrderService(services)
+        attempt_id = await service.add_contact_attempt(principal, order_id, data)
+        return contact_attempt_out(await service.contact_attempt(attempt_id))
 
     @get("/{order_id:uuid}/next-call")
     async def next_call(
         self, order_id: UUID, principal: Principal, services: Services
     ) -> NextCallOut:
         """When to call next: once every working day, rotating the time of day (seed 000)."""
-        row = await OrderService(services).visible(principal, order_id)
-        attempts = (
-            await ContactAttempt.select(ContactAttempt.at, ContactAttempt.outcome)
-            .where(ContactAttempt.order == order_id)
-            .order_by(ContactAttempt.at)
-        )
-        reached = any(a["outcome"] == "reached" for a in attempts)
-        if reached or row["status"] not in SEEKING_CONTACT or row["ordered_at"] is None:
-            return NextCallOut(
-                needed=False, at=None, window=None, attempts=len(attempts), missed_days=[]
-            )
-        suggestion = contact_plan.next_call(
-            [a["at"] for a in attempts],
-            services.clock.now(),
-            services.calendar,
-            ordered_on=row["ordered_at"].astimezone(LOCAL_ZONE).date(),
-            zone=LOCAL_ZONE,
-        )
-        return NextCallOut(
-            needed=True,
-            at=suggestion.at,
-            window=suggestion.window,
-            attempts=len(attempts),
-            missed_days=list(suggestion.missed_days),
-        )
+        return next_call_out(await OrderService(services).next_call(principal, order_id))
 
     @get("/{order_id:uuid}/messages")
     async def list_messages(
         self, order_id: UUID, principal: Principal, services: Services
     ) -> list[MessageOut]:
         """The order's dialogue, oldest first."""
-        await OrderService(services).visible(principal, order_id)
-        rows = (
-            await OrderMessage.select()
-            .where(OrderMessage.order == order_id)
-            .order_by(OrderMessage.at)
-        )
+        rows = await OrderService(services).messages(principal, order_id)
         return [message_out(r) for r in rows]
 
     @post("/{order_id:uuid}/messages")
@@ -246,62 +206,14 @@ class OrderController(Controller):
         self, order_id: UUID, data: MessageIn, principal: Principal, services: Services
     ) -> MessageOut:
         """Write on the order: everyone who can see it takes part."""
-        message_id = await OrderService(services).add_message(principal, order_id, data)
-        row = found(
-            await OrderMessage.select().where(OrderMessage.id == message_id).first(), "message"
-        )
-        return message_out(row)
+        service = OrderService(services)
+        message_id = await service.add_message(principal, order_id, data)
+        return message_out(await service.message(message_id))
 
     @get("/{order_id:uuid}/events")
     async def list_events(
         self, order_id: UUID, principal: Principal, services: Services
     ) -> list[OrderEventOut]:
         """The order's audit trail: who changed what, when, from which device."""
-        await OrderService(services).visible(principal, order_id)
-        rows = (
-            await OrderEvent.select()
-            .where(OrderEvent.order == order_id)
-            .order_by(OrderEvent.at)
-            .output(load_json=True)
-        )
-        return [
-            OrderEventOut(
-                id=r["id"],
-                at=r["at"],
-                actor_id=r["actor"],
-                actor_name=r["actor_name"],
-                device=r["device"],
-                action=r["action"],
-                from_status=r["from_status"],
-                to_status=r["to_status"],
-                changes=dict(r["changes"] or {}),
-                flagged=r["flagged"],
-                note=r["note"],
-            )
-            for r in rows
-        ]
-
-
-def contact_attempt_out(r: dict[str, Any]) -> ContactAttemptOut:
-    return ContactAttemptOut(
-        id=r["id"],
-        order_id=r["order"],
-        at=r["at"],
-        made_by_id=r["made_by"],
-        to_whom=r["to_whom"],
-        contact_name=r["contact_name"],
-        phone=r["phone"],
-        outcome=r["outcome"],
-        note=r["note"],
-    )
-
-
-def message_out(r: dict[str, Any]) -> MessageOut:
-    return MessageOut(
-        id=r["id"],
-        order_id=r["order"],
-        author_id=r["author"],
-        author_name=r["author_name"],
-        body=r["body"],
-        at=r["at"],
-    )
+        rows = await OrderService(services).events(principal, order_id)
+        return [order_event_out(r) for r in rows]

@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 
 from server.accounts.schemas import Email, Phone
+from server.wire import Bounded, Day, Instant
 
 KindName = Literal["installation", "service", "battery", "removal", "inspection"]
 ActionName = Literal[
@@ -51,34 +52,37 @@ class MaterialIn(msgspec.Struct, kw_only=True):
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
 
 
-class CompletionIn(msgspec.Struct, kw_only=True):
+class CompletionIn(Bounded, kw_only=True):
     work_done: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     minutes_spent: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
     battery_replaced: bool = False
     lock_replaced: bool = False
     materials: Annotated[list[MaterialIn], msgspec.Meta(max_length=50)] = []
-    visit_on: date | None = None
+    visit_on: Day | None = None
 
 
-class TransitionIn(msgspec.Struct, kw_only=True):
+class TransitionIn(Bounded, kw_only=True):
     action: ActionName
     expected_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    planned_start: datetime | None = None
+    planned_start: Instant | None = None
     estimate_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] | None = None
-    hold_until: date | None = None
+    hold_until: Day | None = None
     reply_text: Text500 | None = None
     reason: Text2000 | None = None
     completion: CompletionIn | None = None
     override_reason: Text2000 | None = None
+    # put_on_hold only (seed 002): the order also leaves its fitter and, when the hold ends,
+    # comes back to the planner's queue unassigned. The planner's (or an admin's) to ask.
+    unassign: bool = False
 
 
-class ContactAttemptIn(msgspec.Struct, kw_only=True):
+class ContactAttemptIn(Bounded, kw_only=True):
     to_whom: Literal["customer", "relative", "provider", "other"]
     outcome: Literal["reached", "no_answer", "busy", "wrong_number", "voicemail"]
     contact_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     phone: Phone = ""
     note: Text2000 = ""
-    at: datetime | None = None
+    at: Instant | None = None
 
 
 class ContactAttemptOut(msgspec.Struct, kw_only=True):
@@ -93,13 +97,18 @@ class ContactAttemptOut(msgspec.Struct, kw_only=True):
     note: str
 
 
-class AssignmentIn(msgspec.Struct, kw_only=True):
+class AssignmentIn(Bounded, kw_only=True):
     fitter_id: UUID | None
     expected_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    # The planner's board: assign and plan in one step (the schedule action in the same
+    # transaction), so a refused plan leaves the order as it was, not assigned without a time.
+    planned_start: Instant | None = None
+    estimate_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60)] | None = None
 
 
 class OrderEventOut(msgspec.Struct, kw_only=True):
     id: UUID
+    order_id: UUID
     at: datetime
     actor_id: UUID | None
     actor_name: str
@@ -189,3 +198,31 @@ class MessageOut(msgspec.Struct, kw_only=True):
     author_name: str
     body: str
     at: datetime
+
+
+class CalendarFeedOut(msgspec.Struct, kw_only=True):
+    """A fitter's new calendar feed: the address to subscribe to, shown once."""
+
+    url: str
+    secret: str
+
+
+class ForwardIn(Bounded, kw_only=True):
+    """Hand the order to a colleague of your organisation to act on by ``done_by`` (seed 001:
+    "ta ärendet vidare", "Klar till")."""
+
+    to_user_id: UUID
+    done_by: Day
+    note: Text2000 = ""
+
+
+class ForwardOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    order_id: UUID
+    from_user_id: UUID
+    to_user_id: UUID
+    done_by: date
+    note: str
+    created_at: datetime
+    done_at: datetime | None
+    done_by_user_id: UUID | None

@@ -6,23 +6,32 @@ these, so the same rules hold whichever way a change arrives.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from server.accounts import permissions as perm
 from server.accounts.permissions import OrderFacts, Principal, Role
 from server.accounts.tables import Organisation, User
+from server.clock import LOCAL_ZONE
+from server.context import Services, found
 from server.customers.tables import Customer
+from server.db import lock_rows
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.locks.revocation import revoke_for_order
 from server.locks.tables import Lock
 from server.locks.visits import visit_has_lock_evidence
 from server.orders import checklist as checklist_rules
+from server.orders import contact_plan, flags, sla
 from server.orders import notifications as order_notifications  # notify (issue 6)
-from server.orders import sla
+from server.orders.field_effects import EffectInputs, field_values, logged_changes
 from server.orders.lifecycle import (
+    KINDS_ON_EXISTING_LOCK,
     OPEN_STATUSES,
+    SEEKING_CONTACT,
+    VISIT_STATUSES,
     Action,
     OrderKind,
     OrderStatus,
@@ -41,21 +50,17 @@ from server.orders.tables import (
 from server.scopes import has_visible_order, order_scope
 from server.sync.changes import (
     CONTACT_ATTEMPT,
+    LOCK,
     MESSAGE,
     ORDER,
     ORDER_EVENT,
     changed,
     unit_of_work,
 )
-from server.web import Services, found
 
 # Letters and digits that cannot be mistaken for one another when read out on the phone.
 REFERENCE_ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"
 REFERENCE_LENGTH = 6
-# Kinds that need an existing lock at the customer (an installation brings its own).
-KINDS_ON_EXISTING_LOCK = frozenset(
-    {OrderKind.SERVICE, OrderKind.BATTERY, OrderKind.REMOVAL, OrderKind.INSPECTION}
-)
 
 
 def new_reference() -> str:
@@ -82,6 +87,28 @@ class OrderFilters:
     escalated: bool | None = None
     overdue: bool | None = None
     reference: str | None = None
+    # The planner's desk: the queue asks for orders without a fitter (or without a time),
+    # the board for the visits planned on local days ``planned_from``..``planned_to``.
+    unassigned: bool | None = None
+    planned: bool | None = None
+    planned_from: date | None = None
+    planned_to: date | None = None
+    # Due on or before this day (the queue's "due by" filter).
+    due_to: date | None = None
+    # The customer's area (a district such as "Gottsunda"; fitters have areas too).
+    area: str | None = None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LOCAL_ZONE)
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """The contact attempts made so far, and the next call to make (None: no call needed)."""
+
+    attempts: int
+    suggestion: contact_plan.CallSuggestion | None
 
 
 ORDER_SELECT = (
@@ -112,6 +139,17 @@ class OrderService:
             )
         return row
 
+    async def lock(self, order_ids: Iterable[Any]) -> None:
+        """Hold these orders until the transaction ends, in a fixed order (``db.lock_rows``)."""
+        await lock_rows(self.s.engine, WorkOrder, order_ids)
+
+    async def visible_for_update(self, principal: Principal, order_id: UUID) -> dict[str, Any]:
+        """``visible``, for a change: the order is locked before it is read, so what a decision
+        rests on (its version, its status, who it is assigned to) still holds at the write, and
+        two concurrent changes each count in its version."""
+        await self.lock([order_id])
+        return await self.visible(principal, order_id)
+
     def _conditions(self, principal: Principal, filters: OrderFilters) -> list[Any]:
         conditions = [c for c in [order_scope(principal)] if c is not None]
         if filters.status:
@@ -123,26 +161,33 @@ class OrderService:
         if filters.fitter_id:
             conditions.append(WorkOrder.assigned_fitter == filters.fitter_id)
         if filters.escalated is not None:
-            conditions.append(
-                WorkOrder.escalation_level > 0
-                if filters.escalated
-                else WorkOrder.escalation_level == 0
-            )
+            conditions.append(flags.escalated_filter(filters.escalated))
         if filters.overdue is not None:
-            today = self.s.clock.today()
-            late = WorkOrder.status.is_in([s.value for s in OPEN_STATUSES]) & (
-                WorkOrder.due_on < today
-            )
-            if filters.overdue:
-                conditions.append(late)
-            else:
-                conditions.append(
-                    WorkOrder.status.not_in([s.value for s in OPEN_STATUSES])
-                    | WorkOrder.due_on.is_null()
-                    | (WorkOrder.due_on >= today)
-                )
+            conditions.append(flags.overdue_filter(self.s.clock.today(), filters.overdue))
         if filters.reference:
             conditions.append(WorkOrder.reference == filters.reference.upper())
+        if filters.unassigned is not None:
+            conditions.append(
+                WorkOrder.assigned_fitter.is_null()
+                if filters.unassigned
+                else WorkOrder.assigned_fitter.is_not_null()
+            )
+        if filters.planned is not None:
+            conditions.append(
+                WorkOrder.planned_start.is_not_null()
+                if filters.planned
+                else WorkOrder.planned_start.is_null()
+            )
+        # Local days, so a visit at 00:30 Swedish time counts on its own day, not the one before.
+        if filters.planned_from is not None:
+            conditions.append(WorkOrder.planned_start >= _local_midnight(filters.planned_from))
+        if filters.planned_to is not None:
+            end = _local_midnight(filters.planned_to + timedelta(days=1))
+            conditions.append(WorkOrder.planned_start < end)
+        if filters.due_to is not None:
+            conditions.append(WorkOrder.due_on <= filters.due_to)
+        if filters.area:
+            conditions.append(WorkOrder.customer.area == filters.area)
         return conditions
 
     async def list_orders(
@@ -161,11 +206,7 @@ class OrderService:
         return await WorkOrder.count().where(*conditions), rows
 
     def is_overdue(self, row: dict[str, Any]) -> bool:
-        return bool(
-            row["due_on"]
-            and row["status"] in {s.value for s in OPEN_STATUSES}
-            and row["due_on"] < self.s.clock.today()
-        )
+        return flags.is_overdue(row, self.s.clock.today())
 
     def allowed_for(self, principal: Principal, row: dict[str, Any]) -> list[str]:
         order = facts(row)
@@ -181,6 +222,65 @@ class OrderService:
             .where(CompletionReport.order == order_id)
             .output(load_json=True)
             .first()
+        )
+
+    async def contact_attempts(self, principal: Principal, order_id: UUID) -> list[dict[str, Any]]:
+        """The contact attempts on an order the principal may see, oldest first."""
+        await self.visible(principal, order_id)
+        return list(
+            await ContactAttempt.select()
+            .where(ContactAttempt.order == order_id)
+            .order_by(ContactAttempt.at)
+        )
+
+    async def contact_attempt(self, attempt_id: Any) -> dict[str, Any]:
+        return found(
+            await ContactAttempt.select().where(ContactAttempt.id == attempt_id).first(), "attempt"
+        )
+
+    async def next_call(self, principal: Principal, order_id: UUID) -> NextCall:
+        """When to call next: once every working day, rotating the time of day (seed 000);
+        no call once the customer was reached, or outside the statuses that seek contact."""
+        row = await self.visible(principal, order_id)
+        attempts = (
+            await ContactAttempt.select(ContactAttempt.at, ContactAttempt.outcome)
+            .where(ContactAttempt.order == order_id)
+            .order_by(ContactAttempt.at)
+        )
+        reached = any(a["outcome"] == "reached" for a in attempts)
+        if reached or row["status"] not in SEEKING_CONTACT or row["ordered_at"] is None:
+            return NextCall(attempts=len(attempts), suggestion=None)
+        suggestion = contact_plan.next_call(
+            [a["at"] for a in attempts],
+            self.s.clock.now(),
+            self.s.calendar,
+            ordered_on=row["ordered_at"].astimezone(LOCAL_ZONE).date(),
+            zone=LOCAL_ZONE,
+        )
+        return NextCall(attempts=len(attempts), suggestion=suggestion)
+
+    async def messages(self, principal: Principal, order_id: UUID) -> list[dict[str, Any]]:
+        """The dialogue on an order the principal may see, oldest first."""
+        await self.visible(principal, order_id)
+        return list(
+            await OrderMessage.select()
+            .where(OrderMessage.order == order_id)
+            .order_by(OrderMessage.at)
+        )
+
+    async def message(self, message_id: Any) -> dict[str, Any]:
+        return found(
+            await OrderMessage.select().where(OrderMessage.id == message_id).first(), "message"
+        )
+
+    async def events(self, principal: Principal, order_id: UUID) -> list[dict[str, Any]]:
+        """The audit trail of an order the principal may see, oldest first."""
+        await self.visible(principal, order_id)
+        return list(
+            await OrderEvent.select()
+            .where(OrderEvent.order == order_id)
+            .order_by(OrderEvent.at)
+            .output(load_json=True)
         )
 
     # -- writing -----------------------------------------------------------------------------
@@ -229,10 +329,17 @@ class OrderService:
         return await WorkOrder.select().where(WorkOrder.id == order_id).first()
 
     async def attach_lock(self, order_id: Any, lock_id: Any) -> None:
-        """The lock paired on this order's visit is the order's lock from now on."""
+        """The lock paired on this order's visit is the order's lock from now on. Only an order
+        without a lock takes one (server.locks.pairing_rules decided which lock may pair)."""
+        await self.lock([order_id])
         row = await self.order_row(order_id)
         if row is None or row["lock"] == lock_id:
             return
+        if row["lock"] is not None:
+            raise Conflict(
+                "This order has another lock. Record the replacement of that lock first.",
+                code="lock_replacement_required",
+            )
         await WorkOrder.update(
             {
                 WorkOrder.lock: lock_id,
@@ -241,6 +348,48 @@ class OrderService:
             }
         ).where(WorkOrder.id == order_id)
         changed(ORDER, order_id)
+        # Who may see a lock follows the orders that name it: both locks are looked at again.
+        changed(LOCK, lock_id)
+        if row["lock"] is not None:
+            changed(LOCK, row["lock"])
+
+    async def detach_lock(
+        self, row: dict[str, Any], principal: Principal, serial: str, reason: str
+    ) -> None:
+        """A service visit took the order's lock down (server.locks.credentials.replace_lock): the
+        order waits for the new lock, and the audit trail says which lock went and why."""
+        await WorkOrder.update(
+            {
+                WorkOrder.lock: None,
+                WorkOrder.version: row["version"] + 1,
+                WorkOrder.updated_at: self.s.clock.now(),
+            }
+        ).where(WorkOrder.id == row["id"])
+        await self._event(
+            row["id"],
+            principal,
+            "lock_replaced",
+            row["status"],
+            row["status"],
+            {"removed_serial": serial},
+            note=reason,
+        )
+
+    async def revoke_lock_access(
+        self, row: dict[str, Any], principal: Principal | None, reason: str
+    ) -> None:
+        """The visit is no longer what its tickets and credentials were issued for: revoke
+        them (server.locks.revocation) and say so in the audit trail."""
+        serials = await revoke_for_order(row["id"], self.s.clock.now())
+        if serials:
+            await self._event(
+                row["id"],
+                principal,
+                "lock_access_revoked",
+                row["status"],
+                row["status"],
+                {"serials": serials, "reason": reason},
+            )
 
     async def create(self, principal: Principal, data: OrderIn) -> UUID:
         customer = (
@@ -269,22 +418,6 @@ class OrderService:
             else {}
         )
         lock_id = await self._lock_for(kind, data.customer_id, data.lock_id)
-        if lock_id is not None:
-            existing = (
-                await WorkOrder.select(WorkOrder.reference)
-                .where(
-                    (WorkOrder.lock == lock_id)
-                    & (WorkOrder.kind == kind.value)
-                    & WorkOrder.status.is_in([s.value for s in OPEN_STATUSES])
-                )
-                .first()
-            )
-            if existing:
-                raise Conflict(
-                    f"This lock already has an open {kind.value} order ({existing['reference']}). "
-                    "Add what you know to that order instead of placing a new one.",
-                    code="order_exists",
-                )
         provider = (
             await Organisation.select(Organisation.contractor)
             .where(Organisation.id == provider_id)
@@ -332,22 +465,41 @@ class OrderService:
             updated_at=now,
         )
         if status is OrderStatus.ORDERED:
-            for name, value in self._ordered_dates(now, today).items():
+            # Created placed: the fields placing sets (server.orders.field_effects).
+            placed = EffectInputs(now=now, today=today, current=OrderStatus.DRAFT)
+            for name, value in field_values(Action.PLACE, placed, self.s.calendar).items():
                 setattr(order, name, value)
         async with unit_of_work(self.s.engine):
+            if lock_id is not None:
+                # Checked under the lock's row lock: two orders placed at once for the same
+                # lock cannot both find none open.
+                await lock_rows(self.s.engine, Lock, [lock_id])
+                await self._refuse_second_open_order(lock_id, kind)
             await order.save()
             await self._event(
                 order.id, principal, "create", None, status.value, {"kind": kind.value}
             )
+            if status is OrderStatus.ORDERED:
+                # --- notify (issue 11): the planners hear of a new order ---
+                await order_notifications.enqueue_new_order(self.s, order.id, now)
         return order.id
 
-    def _ordered_dates(self, now: datetime, today: date) -> dict[str, Any]:
-        """The SLA dates an order gets when it is placed (seed 000)."""
-        return {
-            "ordered_at": now,
-            "due_on": sla.due_date(self.s.calendar, today),
-            "escalation_check_on": sla.escalation_check_date(self.s.calendar, today),
-        }
+    async def _refuse_second_open_order(self, lock_id: Any, kind: OrderKind) -> None:
+        existing = (
+            await WorkOrder.select(WorkOrder.reference)
+            .where(
+                (WorkOrder.lock == lock_id)
+                & (WorkOrder.kind == kind.value)
+                & WorkOrder.status.is_in([s.value for s in OPEN_STATUSES])
+            )
+            .first()
+        )
+        if existing:
+            raise Conflict(
+                f"This lock already has an open {kind.value} order ({existing['reference']}). "
+                "Add what you know to that order instead of placing a new one.",
+                code="order_exists",
+            )
 
     async def _lock_for(self, kind: OrderKind, customer_id: UUID, lock_id: UUID | None) -> Any:
         if lock_id is not None:
@@ -385,7 +537,7 @@ class OrderService:
     async def transition(self, principal: Principal, order_id: UUID, data: TransitionIn) -> None:
         action = Action(data.action)
         async with unit_of_work(self.s.engine):
-            row = await self.visible(principal, order_id)
+            row = await self.visible_for_update(principal, order_id)
             if not perm.can_transition(principal, facts(row), action):
                 raise Forbidden(
                     f"Your role cannot '{action.value.replace('_', ' ')}' this order."
@@ -396,6 +548,7 @@ class OrderService:
                     )
                 )
             self._check_version(row, data.expected_version)
+            unassign = self._check_unassign(principal, row, action, data)
             current = OrderStatus(row["status"])
             today = self.s.clock.today()
             now = self.s.clock.now()
@@ -421,59 +574,54 @@ class OrderService:
                 override_reason=data.override_reason,
             )
             result = transition(current, action, context)
+            visit_day = today
+            if action is Action.COMPLETE:
+                assert data.completion is not None
+                visit_day = data.completion.visit_on or row["visit_on"] or today
+                if visit_day > today:
+                    raise ValidationFailed(
+                        "The visit date cannot be in the future.", field="completion.visit_on"
+                    )
+            # What the action writes besides the status (server.orders.field_effects).
+            effects = field_values(
+                action,
+                EffectInputs(
+                    now=now,
+                    today=today,
+                    current=current,
+                    planned_start=data.planned_start,
+                    estimate_minutes=data.estimate_minutes,
+                    hold_until=data.hold_until,
+                    reason=data.reason,
+                    visit_day=visit_day,
+                ),
+                self.s.calendar,
+            )
             values: dict[Any, Any] = {
                 WorkOrder.status: result.status.value,
                 WorkOrder.version: row["version"] + 1,
                 WorkOrder.updated_at: now,
+                **{WorkOrder._meta.get_column_by_name(n): v for n, v in effects.items()},
             }
-            changes: dict[str, Any] = {}
-            if action is Action.PLACE:
-                values.update(
-                    {
-                        WorkOrder._meta.get_column_by_name(name): value
-                        for name, value in self._ordered_dates(now, today).items()
-                    }
-                )
-            elif action is Action.SCHEDULE:
-                values[WorkOrder.planned_start] = data.planned_start
-                values[WorkOrder.estimate_minutes] = data.estimate_minutes
-                changes = {
-                    "planned_start": data.planned_start.isoformat() if data.planned_start else None,
-                    "estimate_minutes": data.estimate_minutes,
-                }
-            elif action is Action.PUT_ON_HOLD:
-                values[WorkOrder.hold_until] = data.hold_until
-                values[WorkOrder.held_from] = current.value
-                changes = {"hold_until": data.hold_until.isoformat() if data.hold_until else None}
-            elif action is Action.RESUME:
-                values[WorkOrder.hold_until] = None
-                values[WorkOrder.held_from] = None
-            elif action is Action.START:
-                values[WorkOrder.visit_on] = today
-                values[WorkOrder.report_deadline] = sla.completion_report_deadline(
-                    self.s.calendar, today
-                )
-            elif action is Action.CANCEL:
-                values[WorkOrder.cancel_reason] = data.reason or ""
-            elif action is Action.COMPLETE:
+            changes = logged_changes(action, effects)
+            if unassign:
+                # Seed 002: held and unassigned, the order leaves the fitter's phone at its
+                # next sync and comes back to the planner's queue unassigned.
+                # Nobody is booked or calling any more: it comes back as a new order in the
+                # queue (ordered, no planned time), whatever status it was held from.
+                values[WorkOrder.assigned_fitter] = None
+                values[WorkOrder.held_from] = OrderStatus.ORDERED.value
+                values[WorkOrder.planned_start] = None
+                changes = {**changes, "unassigned": str(row["assigned_fitter"])}
+            if action is Action.COMPLETE:
                 assert data.completion is not None
-                visit_on = data.completion.visit_on or row["visit_on"] or today
-                if visit_on > today:
-                    raise ValidationFailed(
-                        "The visit date cannot be in the future.", field="completion.visit_on"
-                    )
-                late = sla.is_report_late(self.s.calendar, visit_on, today)
-                values[WorkOrder.completed_at] = now
-                values[WorkOrder.visit_on] = visit_on
-                values[WorkOrder.report_deadline] = sla.completion_report_deadline(
-                    self.s.calendar, visit_on
-                )
+                late = sla.is_report_late(self.s.calendar, visit_day, today)
                 await CompletionReport.insert(
                     CompletionReport(
                         order=order_id,
                         reported_by=principal.user_id,
                         reported_at=now,
-                        visit_on=visit_on,
+                        visit_on=visit_day,
                         work_done=data.completion.work_done,
                         battery_replaced=data.completion.battery_replaced,
                         lock_replaced=data.completion.lock_replaced,
@@ -501,10 +649,40 @@ class OrderService:
                 if result.lock_evidence_overridden
                 else (data.reason or data.reply_text or ""),
             )
+            # A visit that ends, pauses or moves takes its lock access with it.
+            if result.status not in VISIT_STATUSES or action is Action.SCHEDULE:
+                await self.revoke_lock_access(
+                    {**row, "status": result.status.value}, principal, action.value
+                )
             # --- notify (issue 6): the completion e-mail and push commit with the change ---
             if result.status is OrderStatus.DONE:
                 await order_notifications.enqueue_completion(self.s, order_id, now)
+            if action is Action.PLACE:
+                await order_notifications.enqueue_new_order(self.s, order_id, now)
             # --- end notify ---
+
+    @staticmethod
+    def _check_unassign(
+        principal: Principal, row: dict[str, Any], action: Action, data: TransitionIn
+    ) -> bool:
+        """Whether this transition also unassigns the order (``unassign`` with a hold, by
+        whoever may assign it); refused with any other action or role."""
+        if not data.unassign:
+            return False
+        if action is not Action.PUT_ON_HOLD:
+            raise ValidationFailed(
+                "Only putting an order on hold can unassign it with the same step; use the "
+                "assignment to unassign otherwise.",
+                field="unassign",
+                message_sv="Bara när en order läggs vilande kan den samtidigt tas från "
+                "montören; använd tilldelningen annars.",
+            )
+        if not perm.can_assign(principal, facts(row)):
+            raise Forbidden(
+                "Only the fitters' company's planner can take an order from its fitter.",
+                message_sv="Bara montörföretagets planerare kan ta en order från montören.",
+            )
+        return row["assigned_fitter"] is not None
 
     async def add_contact_attempt(
         self,
@@ -514,7 +692,7 @@ class OrderService:
         attempt_id: UUID | None = None,
     ) -> UUID:
         async with unit_of_work(self.s.engine):
-            row = await self.visible(principal, order_id)
+            row = await self.visible_for_update(principal, order_id)
             if not perm.can_log_contact_attempt(principal, facts(row)):
                 raise Forbidden("Only the assigned fitter or the planner logs contact attempts.")
             if (
@@ -575,7 +753,7 @@ class OrderService:
         self, principal: Principal, order_id: UUID, data: MessageIn, message_id: UUID | None = None
     ) -> UUID:
         async with unit_of_work(self.s.engine):
-            row = await self.visible(principal, order_id)
+            row = await self.visible_for_update(principal, order_id)
             if not perm.can_post_message(principal, facts(row)):
                 raise Forbidden("You cannot write on this order.")
             if message_id and await OrderMessage.exists().where(OrderMessage.id == message_id):
@@ -595,8 +773,30 @@ class OrderService:
         return UUID(str(message.id))
 
     async def assign(self, principal: Principal, order_id: UUID, data: AssignmentIn) -> None:
+        """Assign the order to a fitter (or unassign it); with ``planned_start``, also plan it
+        (the schedule action) in the same transaction: both happen or neither."""
+        if data.planned_start is not None and data.fitter_id is None:
+            raise ValidationFailed(
+                "An order without a fitter cannot be planned: choose a fitter, or leave out "
+                "the planned start.",
+                field="planned_start",
+            )
         async with unit_of_work(self.s.engine):
-            row = await self.visible(principal, order_id)
+            await self._assign(principal, order_id, data)
+            if data.planned_start is not None:
+                await self.transition(
+                    principal,
+                    order_id,
+                    TransitionIn(
+                        action="schedule",
+                        planned_start=data.planned_start,
+                        estimate_minutes=data.estimate_minutes,
+                    ),
+                )
+
+    async def _assign(self, principal: Principal, order_id: UUID, data: AssignmentIn) -> None:
+        async with unit_of_work(self.s.engine):
+            row = await self.visible_for_update(principal, order_id)
             if not perm.can_assign(principal, facts(row)):
                 raise Forbidden("Only the fitters' company's planner assigns orders.")
             self._check_version(row, data.expected_version)
@@ -637,6 +837,9 @@ class OrderService:
                     "to": str(data.fitter_id) if data.fitter_id else None,
                 },
             )
+            if str(data.fitter_id) != str(row["assigned_fitter"]):
+                # What the previous fitter was issued is not theirs to use any more.
+                await self.revoke_lock_access(row, principal, "assign")
             # --- notify (issue 6): the new fitter's phone hears of the job ---
             if data.fitter_id is not None and str(data.fitter_id) != str(row["assigned_fitter"]):
                 await order_notifications.enqueue_assignment(

@@ -112,3 +112,18 @@ class OrderMessage(Table):
     body = Text()
     at = Timestamptz()
     device = Varchar(length=100, default="")
+
+
+class OrderForward(Table):
+    """An order handed to a colleague to act on by a date (seed 001: "ta ärendet vidare",
+    "Klar till"): it shows on their activity list until one of them marks it done."""
+
+    id = UUID(primary_key=True)
+    order = ForeignKey(WorkOrder, null=False, index=True)
+    from_user = ForeignKey(User, null=False)
+    to_user = ForeignKey(User, null=False, index=True)
+    done_by = Date(help_text="The date it should be done by (seed 001: 'Klar till').")
+    note = Text(default="", help_text="What the colleague is asked to do.")
+    created_at = Timestamptz(default=TimestamptzNow())
+    done_at = Timestamptz(null=True, default=None, index=True)
+    done_by_user = ForeignKey(User, null=True, default=None, help_text="Who marked it done.")

@@ -1,9 +1,11 @@
 """Time travel across Swedish holidays for every deadline of seed 000.
 
 For an order placed the day before midsummer eve, before Good Friday and before Christmas
-eve: the due date, the escalation to the provider (level 1) and to the administrators (level
-2) on the right days, the overdue and at-risk flags, the completion-report deadline and the
-late flag. Expected dates are written out by hand from the 2026 calendar.
+eve: the due date, the escalation to the provider (level 1) once the three working days after
+the ordering day are over, and to the system administration (level 2) once the fitter has
+tried the provider in vain and the provider's working day to answer is over; the overdue and
+at-risk flags, the completion-report deadline and the late flag. Expected dates are written
+out by hand from the 2026 calendar.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ pytestmark = pytest.mark.asyncio
 @dataclass(frozen=True)
 class Case:
     placed: date
-    escalation_check: date  # ordered + 3 working days: level 1
-    still_level_1: tuple[date, ...]  # non-working days between the levels
-    administrator: date  # one working day later: level 2
+    escalation_check: date  # ordered + 3 working days: the last day to reach someone
+    provider_told: date  # the day after it: level 1
+    still_level_1: tuple[date, ...]  # up to the end of the provider's working day to answer
+    administrator: date  # level 2, with an unanswered call to the provider
     due: date  # ordered + 5 working days
     at_risk_from: date  # the working day before the due date
     report_deadline: date  # the visit on the day placed: the first working day after it
@@ -36,8 +39,9 @@ CASES = {
     "midsummer": Case(
         placed=date(2026, 6, 18),
         escalation_check=date(2026, 6, 24),
-        still_level_1=(),
-        administrator=date(2026, 6, 25),
+        provider_told=date(2026, 6, 25),
+        still_level_1=(date(2026, 6, 26),),
+        administrator=date(2026, 6, 27),
         due=date(2026, 6, 26),
         at_risk_from=date(2026, 6, 25),
         report_deadline=date(2026, 6, 22),
@@ -46,8 +50,9 @@ CASES = {
     "easter": Case(
         placed=date(2026, 4, 2),
         escalation_check=date(2026, 4, 9),
-        still_level_1=(),
-        administrator=date(2026, 4, 10),
+        provider_told=date(2026, 4, 10),
+        still_level_1=(date(2026, 4, 11), date(2026, 4, 12), date(2026, 4, 13)),
+        administrator=date(2026, 4, 14),
         due=date(2026, 4, 13),
         at_risk_from=date(2026, 4, 10),
         report_deadline=date(2026, 4, 7),
@@ -56,8 +61,9 @@ CASES = {
     "christmas": Case(
         placed=date(2026, 12, 23),
         escalation_check=date(2026, 12, 30),
-        still_level_1=(date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 3)),
-        administrator=date(2027, 1, 4),
+        provider_told=date(2026, 12, 31),
+        still_level_1=(date(2027, 1, 1), date(2027, 1, 3), date(2027, 1, 4)),
+        administrator=date(2027, 1, 5),
         due=date(2027, 1, 5),
         at_risk_from=date(2027, 1, 4),
         report_deadline=date(2026, 12, 28),
@@ -65,8 +71,8 @@ CASES = {
 }
 
 
-def at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=LOCAL_ZONE).astimezone(UTC)
+def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_ZONE).astimezone(UTC)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -103,17 +109,26 @@ async def test_every_deadline_across_the_holiday(client, clock, name) -> None:
     started = await get(in_time)
     assert started["report_deadline"] == case.report_deadline.isoformat()
 
-    async def level_on(day: date) -> int:
-        clock.set(at(day, 7))
+    async def level_on(day: date, hour: int = 7, minute: int = 0) -> int:
+        clock.set(at(day, hour, minute))
         await run_escalations(services)
         return (await get(waiting["id"]))["escalation_level"]
 
-    day_before_check = case.placed
-    assert await level_on(day_before_check) == 0
-    assert await level_on(case.escalation_check) == 1
+    assert await level_on(case.placed) == 0
+    # The third working day is not over at its end's last minute, nor in its morning.
+    assert await level_on(case.escalation_check) == 0
+    assert await level_on(case.escalation_check, 23, 59) == 0
+    assert await level_on(case.provider_told, 0, 1) == 1
+    # The fitter calls the provider: nobody answers. The provider has its working day.
+    called = await client.post(
+        f"/api/orders/{waiting['id']}/contact-attempts",
+        json={"to_whom": "provider", "outcome": "no_answer"},
+        headers=fitter.headers,
+    )
+    assert called.status_code == 201, called.text
     for day in case.still_level_1:
-        assert await level_on(day) == 1
-    assert await level_on(case.administrator) == 2
+        assert await level_on(day, 23, 59) == 1
+    assert await level_on(case.administrator, 0, 1) == 2
 
     # Completion reports: on the deadline in time; the day after it late, and flagged
     # before that on the open order already.

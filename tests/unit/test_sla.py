@@ -5,22 +5,29 @@ Every expected date was counted by hand on a calendar; the comments show the cou
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.calendar.working_days import WorkingDayCalendar
 from server.orders.sla import (
     ESCALATION_WORKING_DAYS,
     HANDLING_WORKING_DAYS,
+    ContactFacts,
     EscalationLevel,
+    administration_escalation_from,
     completion_report_deadline,
     due_date,
     escalation_check_date,
     escalation_level_due,
+    hold_is_over,
+    hold_resumes_on,
     is_at_risk,
     is_overdue,
     is_report_late,
+    provider_escalation_from,
 )
 
 SE = WorkingDayCalendar("SE")
@@ -115,6 +122,25 @@ def test_completion_report_deadline(
     assert completion_report_deadline(cal, visit_on) == deadline
 
 
+@pytest.mark.parametrize(
+    ("cal", "hold_until", "resumes_on"),
+    [
+        (SE, D(2026, 3, 18), D(2026, 3, 18)),  # a Wednesday: that day
+        (SE, D(2026, 3, 21), D(2026, 3, 23)),  # Saturday -> Monday
+        (SE, D(2026, 6, 19), D(2026, 6, 22)),  # midsummer eve (Fri) -> Monday
+        (SE_NO_EVES, D(2026, 6, 19), D(2026, 6, 19)),  # the eve counted as a working day
+        (SE, D(2026, 12, 24), D(2026, 12, 28)),  # Christmas eve, Christmas, Boxing day, Sunday
+        (NO, D(2026, 5, 17), D(2026, 5, 18)),  # Norway's constitution day, a Sunday
+    ],
+)
+def test_a_hold_ends_at_the_start_of_its_working_day(
+    cal: WorkingDayCalendar, hold_until: date, resumes_on: date
+) -> None:
+    assert hold_resumes_on(cal, hold_until) == resumes_on
+    assert hold_is_over(cal, hold_until, resumes_on)
+    assert not hold_is_over(cal, hold_until, resumes_on - timedelta(days=1))
+
+
 def test_report_late() -> None:
     visit = D(2026, 6, 18)
     assert not is_report_late(SE, visit, visit)
@@ -152,42 +178,115 @@ def test_at_risk_over_a_weekend() -> None:
     assert is_at_risk(SE, D(2026, 12, 23), D(2027, 1, 4), done=False)  # Mon: only Tue 5 left
 
 
+NOBODY = ContactFacts(reached_anyone=False)
+REACHED = ContactFacts(reached_anyone=True)
+
+
+def tried_provider(told_on: date, calls: int = 1) -> ContactFacts:
+    """Nobody reached; the provider was told at level 1 on ``told_on``; the fitter called it."""
+    return ContactFacts(
+        reached_anyone=False, unanswered_provider_calls=calls, provider_escalated_on=told_on
+    )
+
+
 @pytest.mark.parametrize(
-    ("cal", "today", "current", "contact", "expected"),
+    ("cal", "today", "current", "facts", "expected"),
     [
-        # SE, ordered Thu 18 Jun 2026: check Wed 24 Jun; administrator from Thu 25 Jun.
-        (SE, D(2026, 6, 23), 0, False, EscalationLevel.NONE),
-        (SE, D(2026, 6, 24), 0, False, EscalationLevel.PROVIDER),
-        (SE, D(2026, 6, 24), 1, False, EscalationLevel.PROVIDER),
-        (SE, D(2026, 6, 25), 0, False, EscalationLevel.PROVIDER),  # the provider hears first
-        (SE, D(2026, 6, 25), 1, False, EscalationLevel.ADMINISTRATOR),
-        (SE, D(2026, 6, 29), 2, False, EscalationLevel.ADMINISTRATOR),
-        (SE, D(2026, 6, 29), 0, True, EscalationLevel.NONE),
-        (SE, D(2026, 6, 29), 1, True, EscalationLevel.PROVIDER),  # never withdrawn
-        # NO, same order: check Tue 23 Jun (sankthansaften works); administrator from Wed 24.
-        (NO, D(2026, 6, 22), 0, False, EscalationLevel.NONE),
-        (NO, D(2026, 6, 23), 0, False, EscalationLevel.PROVIDER),
-        (NO, D(2026, 6, 23), 1, False, EscalationLevel.PROVIDER),
-        (NO, D(2026, 6, 24), 1, False, EscalationLevel.ADMINISTRATOR),
+        # SE, ordered Thu 18 Jun 2026 (midsummer eve Fri 19 off): the three working days are
+        # Mon 22, Tue 23, Wed 24; level 1 once they are over, from Thu 25 Jun.
+        (SE, D(2026, 6, 24), 0, NOBODY, EscalationLevel.NONE),  # the third day: not yet
+        (SE, D(2026, 6, 25), 0, NOBODY, EscalationLevel.PROVIDER),
+        # Told Thu 25: the provider has Fri 26 to answer; level 2 from Sat 27, and only with
+        # a call to the provider that nobody answered.
+        (SE, D(2026, 6, 26), 1, tried_provider(D(2026, 6, 25)), EscalationLevel.PROVIDER),
+        (SE, D(2026, 6, 27), 1, tried_provider(D(2026, 6, 25)), EscalationLevel.ADMINISTRATOR),
+        (SE, D(2026, 7, 27), 1, NOBODY, EscalationLevel.PROVIDER),  # never without that call
+        (SE, D(2026, 7, 27), 1, tried_provider(D(2026, 6, 25), 0), EscalationLevel.PROVIDER),
+        (SE, D(2026, 6, 27), 0, tried_provider(D(2026, 6, 25)), EscalationLevel.PROVIDER),
+        (SE, D(2026, 6, 29), 2, NOBODY, EscalationLevel.ADMINISTRATOR),  # never withdrawn
+        (SE, D(2026, 6, 29), 0, REACHED, EscalationLevel.NONE),
+        (SE, D(2026, 6, 29), 1, REACHED, EscalationLevel.PROVIDER),
+        # NO, same order: sankthansaften works, so the days are Fri 19, Mon 22, Tue 23.
+        (NO, D(2026, 6, 23), 0, NOBODY, EscalationLevel.NONE),
+        (NO, D(2026, 6, 24), 0, NOBODY, EscalationLevel.PROVIDER),
+        (NO, D(2026, 6, 25), 1, tried_provider(D(2026, 6, 24)), EscalationLevel.PROVIDER),
+        (NO, D(2026, 6, 26), 1, tried_provider(D(2026, 6, 24)), EscalationLevel.ADMINISTRATOR),
     ],
 )
 def test_escalation_after_midsummer_order(
-    cal: WorkingDayCalendar, today: date, current: int, contact: bool, expected: EscalationLevel
+    cal: WorkingDayCalendar, today: date, current: int, facts: ContactFacts, expected: int
 ) -> None:
-    level = escalation_level_due(cal, D(2026, 6, 18), today, contact, current)
-    assert level == expected
+    assert escalation_level_due(cal, D(2026, 6, 18), today, facts, current) == expected
 
 
-def test_escalation_over_new_year() -> None:
-    # SE, ordered 23 Dec 2026: check Wed 30 Dec; next working day after it is Mon 4 Jan.
-    ordered = D(2026, 12, 23)
-    assert escalation_level_due(SE, ordered, D(2026, 12, 29), False, 0) == 0
-    assert escalation_level_due(SE, ordered, D(2026, 12, 30), False, 0) == 1
-    assert escalation_level_due(SE, ordered, D(2026, 12, 31), False, 1) == 1
-    assert escalation_level_due(SE, ordered, D(2027, 1, 3), False, 1) == 1
-    assert escalation_level_due(SE, ordered, D(2027, 1, 4), False, 1) == 2
+@pytest.mark.parametrize(
+    ("ordered", "third_day", "level_1", "level_2"),
+    [
+        # Tue 10 Mar 2026: Wed, Thu, Fri; told Sat 14; the provider's day Mon 16; Tue 17.
+        (D(2026, 3, 10), D(2026, 3, 13), D(2026, 3, 14), D(2026, 3, 17)),
+        # Thu 2 Apr 2026 (Good Friday 3, Easter Monday 6 Apr off): Tue 7, Wed 8, Thu 9; told
+        # Fri 10; the provider's day Mon 13; level 2 from Tue 14.
+        (D(2026, 4, 2), D(2026, 4, 9), D(2026, 4, 10), D(2026, 4, 14)),
+        # Wed 23 Dec 2026 (Christmas eve to Boxing day off): Mon 28, Tue 29, Wed 30; told on
+        # New Year's eve; the provider's day is Mon 4 Jan (New Year's day, a weekend); Tue 5.
+        (D(2026, 12, 23), D(2026, 12, 30), D(2026, 12, 31), D(2027, 1, 5)),
+        # Fri 19 Jun 2026 is midsummer eve itself: ordered on a day off, Mon 22 is the first.
+        (D(2026, 6, 19), D(2026, 6, 24), D(2026, 6, 25), D(2026, 6, 27)),
+    ],
+)
+def test_escalation_across_weekends_and_holidays(
+    ordered: date, third_day: date, level_1: date, level_2: date
+) -> None:
+    assert escalation_check_date(SE, ordered) == third_day
+    assert provider_escalation_from(SE, ordered) == level_1
+    assert escalation_level_due(SE, ordered, third_day, NOBODY, 0) == 0
+    assert escalation_level_due(SE, ordered, level_1, NOBODY, 0) == 1
+    assert administration_escalation_from(SE, level_1) == level_2
+    before = level_2 - timedelta(days=1)
+    assert escalation_level_due(SE, ordered, before, tried_provider(level_1), 1) == 1
+    assert escalation_level_due(SE, ordered, level_2, tried_provider(level_1), 1) == 2
+
+
+days = st.dates(min_value=D(2025, 1, 1), max_value=D(2028, 12, 31))
+
+
+@given(
+    ordered=days,
+    offset=st.integers(0, 40),
+    current=st.sampled_from(list(EscalationLevel)),
+    reached=st.booleans(),
+    calls=st.integers(0, 3),
+    told_after=st.none() | st.integers(0, 10),
+)
+def test_escalation_never_comes_early_and_level_2_follows_the_routine(
+    ordered: date,
+    offset: int,
+    current: EscalationLevel,
+    reached: bool,
+    calls: int,
+    told_after: int | None,
+) -> None:
+    today = ordered + timedelta(days=offset)
+    told_on = (
+        None
+        if told_after is None
+        else provider_escalation_from(SE, ordered) + timedelta(days=told_after)
+    )
+    facts = ContactFacts(
+        reached_anyone=reached, unanswered_provider_calls=calls, provider_escalated_on=told_on
+    )
+    due = escalation_level_due(SE, ordered, today, facts, current)
+    assert due >= current  # never withdrawn
+    if due > current:
+        assert not reached
+        # Three whole working days after the ordering day lie before today.
+        assert SE.working_days_between(ordered, today - timedelta(days=1)) >= 3
+    if due == EscalationLevel.ADMINISTRATOR and current < EscalationLevel.ADMINISTRATOR:
+        assert current == EscalationLevel.PROVIDER and calls >= 1 and told_on is not None
+        # A whole working day for the provider after the day it was told.
+        assert SE.working_days_between(told_on, today - timedelta(days=1)) >= 1
 
 
 def test_escalation_rejects_an_unknown_level() -> None:
     with pytest.raises(ValueError):
-        escalation_level_due(SE, D(2026, 6, 18), D(2026, 6, 24), False, 3)
+        escalation_level_due(SE, D(2026, 6, 18), D(2026, 6, 24), NOBODY, 3)
