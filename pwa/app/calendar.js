@@ -1,48 +1,24 @@
-// Working days (mirror of server/calendar/working_days.py): weekends, public holidays and the
-// eves the server treats as days off by default. Sweden by default; Norway with country 'NO'.
+// Working days by the server's calendar: the `calendar` part of app-rules.json, which
+// server/app_rules.py makes from server/calendar/working_days.py for the server's country and
+// configured eves. Saturdays and Sundays are never working days; the document lists every
+// other day off (public holidays, eves) of the years it covers. Pure: the data comes in.
 import { addDays, weekday } from './time.js';
 
-// Easter Sunday (anonymous Gregorian algorithm).
-function easter(year) {
-  const a = year % 19, b = Math.floor(year / 100), c = year % 100;
-  const d = Math.floor(b / 4), e = b % 4, f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3), h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4), k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31), day = ((h + l - 7 * m + 114) % 31) + 1;
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-// The first date from `from` (inclusive) that falls on `wd` (0 = Monday).
-function firstWeekday(from, wd) {
-  return addDays(from, (wd - weekday(from) + 7) % 7);
-}
-
-function daysOff(year, country) {
-  const e = easter(year);
-  const y = String(year);
-  if (country === 'NO') {
-    return [`${y}-01-01`, addDays(e, -3), addDays(e, -2), e, addDays(e, 1), `${y}-05-01`,
-      `${y}-05-17`, addDays(e, 39), addDays(e, 49), addDays(e, 50), `${y}-12-24`, `${y}-12-25`,
-      `${y}-12-26`, `${y}-12-31`];
-  }
-  return [`${y}-01-01`, `${y}-01-06`, addDays(e, -2), e, addDays(e, 1), `${y}-05-01`,
-    addDays(e, 39), addDays(e, 49), `${y}-06-06`,
-    firstWeekday(`${y}-06-19`, 4), firstWeekday(`${y}-06-20`, 5), // midsummer eve and day
-    firstWeekday(`${y}-10-31`, 5), // all saints' day
-    `${y}-12-24`, `${y}-12-25`, `${y}-12-26`, `${y}-12-31`];
-}
-
 export class WorkingDays {
-  constructor(country = 'SE') {
-    this.country = country;
-    this.years = new Map();
+  // calendar: { first_year, last_year, days_off: ['YYYY-MM-DD', ...] }
+  constructor(calendar) {
+    this.firstYear = calendar.first_year;
+    this.lastYear = calendar.last_year;
+    this.daysOff = new Set(calendar.days_off);
   }
 
   isWorkingDay(date) {
     const year = Number(date.slice(0, 4));
-    if (!this.years.has(year)) this.years.set(year, new Set(daysOff(year, this.country)));
-    return weekday(date) < 5 && !this.years.get(year).has(date);
+    if (year < this.firstYear || year > this.lastYear) {
+      // Outside the published years nothing is known about holidays: never guess.
+      throw new RangeError(`The calendar covers ${this.firstYear} to ${this.lastYear}, not ${date}.`);
+    }
+    return weekday(date) < 5 && !this.daysOff.has(date);
   }
 
   nextWorkingDay(date) {

@@ -50,9 +50,11 @@ export const req = (r) => new Promise((resolve, reject) => {
 
 // Run `work(tx)` in one transaction; resolves with its result once the transaction commits.
 // `work` may await requests of this transaction only (other awaits would let it auto-commit).
-export async function transact(stores, mode, work) {
+// 'strict' durability flushes to disk before the commit counts (the outbox must survive a
+// crash); 'relaxed' is for what is rewritten on every keystroke (drafts).
+export async function transact(stores, mode, work, durability = 'strict') {
   const db = await open();
-  const tx = db.transaction(stores, mode, { durability: 'strict' });
+  const tx = db.transaction(stores, mode, { durability });
   const done = new Promise((resolve, reject) => {
     tx.oncomplete = resolve;
     tx.onerror = () => reject(tx.error);
@@ -70,7 +72,7 @@ export async function transact(stores, mode, work) {
 }
 
 export const read = (stores, work) => transact(stores, 'readonly', work);
-export const write = (stores, work) => transact(stores, 'readwrite', work);
+export const write = (stores, work, durability) => transact(stores, 'readwrite', work, durability);
 
 export const getAll = (tx, store, query) => req(tx.objectStore(store).getAll(query));
 export const get = (tx, store, key) => req(tx.objectStore(store).get(key));

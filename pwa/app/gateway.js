@@ -15,6 +15,8 @@ export const MAX_POLL_FAILURES = 10;
 // The gateway ends every operation itself (its wake wait is 30 s, a pairing far less); if it
 // still says "running" after 3 minutes it is stuck, and polling on would only drain the phone.
 export const MAX_OPERATION_MS = 3 * 60_000;
+// The gateway keeps at most this much of the name an app gives itself.
+export const APP_LABEL_MAX = 120;
 // The operations the lock panel offers (contract B also has scan, unpair and log).
 export const PANEL_OPERATIONS = Object.freeze(['wake', 'battery', 'pair', 'test', 'diagnose']);
 
@@ -68,6 +70,14 @@ export function normaliseGatewayUrl(text) {
 
 export const validPairingCode = (code) => /^\d{6}$/.test(String(code ?? '').trim());
 
+// How this app names itself to the gateway: the fitter and the kind of device, so that a list
+// of paired apps tells one phone from another.
+export function appLabel(user, userAgent = globalThis.navigator?.userAgent || '') {
+  const device = /Android|iPhone|iPad|Windows|Macintosh|Linux|CrOS/.exec(userAgent)?.[0] || 'browser';
+  const who = user?.full_name || user?.username || '';
+  return `${who ? `${who}, ` : ''}Lockwork (${device})`.slice(0, APP_LABEL_MAX);
+}
+
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(signal.reason); return; }
@@ -115,12 +125,20 @@ export class GatewayClient {
     return data;
   }
 
-  // The 6-digit code for a token: {token, gateway_id}.
-  async pair(code) {
-    const answer = await this.request('POST', '/api/pair', { code: String(code).trim() }, { auth: false });
+  // The 6-digit code for a token: {token, gateway_id, token_id, expires_at}. `label` names
+  // this app in the gateway's list of paired apps.
+  async pair(code, label = '') {
+    const body = { code: String(code).trim(), label: String(label).slice(0, APP_LABEL_MAX) };
+    const answer = await this.request('POST', '/api/pair', body, { auth: false });
     this.token = answer.token;
     return answer;
   }
+
+  // The apps paired with the gateway now: [{id, label, created_at, expires_at, current}].
+  async pairedApps() { return (await this.request('GET', '/api/tokens')).tokens; }
+
+  // Revoke one app's token (this app's too: it must then pair again).
+  revokeApp(id) { return this.request('DELETE', `/api/tokens/${encodeURIComponent(id)}`); }
 
   status() { return this.request('GET', '/api/status'); }
 

@@ -42,7 +42,8 @@ export async function setLang(code) {
 // with {name} placeholders filled in.
 export function t(key, params = {}) {
   const s = DICTS[lang]?.[key] ?? DICTS.sv[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (m, k) => (params[k] ?? m));
+  // A value ending in a full stop ("7 dec.") before the text's own would read "dec..".
+  return s.replace(/\{(\w+)\}/g, (m, k) => (params[k] ?? m)).replace(/([^.])\.\.(?!\.)/g, '$1.');
 }
 
 // The string for `key`, or `fallback` when no dictionary has it (data-driven keys).

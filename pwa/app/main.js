@@ -17,6 +17,10 @@ import './screens/new-order.js';
 import './screens/orderer-orders.js';
 import './screens/orderer-order.js';
 import './screens/customer-locks.js';
+// Administration (role admin): users, organisations, the outbox.
+import './admin/index.js';
+// Planners and administrators: the desk (its screens load when first shown).
+import './desk/routes.js';
 
 async function boot() {
   applyDocument();

@@ -15,6 +15,15 @@ const TEXTS = {
     sv: ['Order eskalerad', 'Order {reference}: låsmontören har inte nått kunden på tre arbetsdagar.'],
     en: ['Order escalated', 'Order {reference}: the fitter has not reached the customer in three working days.'],
   },
+  // For planners (server/orders/notifications.py, audience "planner").
+  order_new: {
+    sv: ['Ny order', 'Order {reference} väntar på att planeras.'],
+    en: ['New order', 'Order {reference} is waiting to be planned.'],
+  },
+  order_back_from_hold: {
+    sv: ['Order tillbaka från vilande', 'Order {reference} är tillbaka i kön att planeras.'],
+    en: ['Order back from hold', 'Order {reference} is back in the queue to be planned.'],
+  },
   report_due: {
     sv: ['Klarrapport saknas', 'Lämna klarrapporten för order {reference}.'],
     en: ['Completion report missing', 'File the completion report for order {reference}.'],

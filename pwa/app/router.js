@@ -8,10 +8,12 @@ const navItems = [];
 let user = null;
 
 // route('/orders/:id', 'lw-order-detail', {roles: ['fitter']}) -- params become attributes.
-export function route(pattern, tag, { roles = null, auth = true } = {}) {
+// `load`: a screen module imported only when its route is first shown (the planner's desk is
+// not loaded on a fitter's phone); the element upgrades once the module defines it.
+export function route(pattern, tag, { roles = null, auth = true, load = null } = {}) {
   const names = [];
   const regex = new RegExp(`^${pattern.replace(/:(\w+)/g, (_, n) => { names.push(n); return '([^/]+)'; })}/?$`);
-  routes.push({ regex, names, tag, roles, auth });
+  routes.push({ regex, names, tag, roles, auth, load });
 }
 
 // nav({href: '/', label: 'nav.my_day', roles: ['fitter'], testid: 'nav-my-day', order: 10})
@@ -22,7 +24,8 @@ export function nav(item) {
 
 const allowed = (roles) => !roles || (user && user.roles.some((r) => roles.includes(r)));
 
-export function setUser(u) { user = u; renderNav(); }
+// 'userchange' on window: layouts that depend on the person (the planner's desk) follow it.
+export function setUser(u) { user = u; renderNav(); dispatchEvent(new Event('userchange')); }
 export const currentUser = () => user;
 
 function renderNav() {
@@ -59,6 +62,12 @@ export function render() {
   if (!match) {
     main.innerHTML = String(html`<h1>${t('not_found.title')}</h1><p>${t('not_found.text')}</p><p><a href="/">${t('not_found.home')}</a></p>`);
   } else {
+    if (match.r.load && !customElements.get(match.r.tag)) {
+      match.r.load().catch((error) => {
+        console.error(`Lockwork: could not load ${match.r.tag}`, error);
+        main.innerHTML = String(html`<h1 tabindex="-1">${t('load_failed.title')}</h1><p role="alert">${t('load_failed.text')}</p>`);
+      });
+    }
     const el = document.createElement(match.r.tag);
     match.r.names.forEach((n, i) => el.setAttribute(n, decodeURIComponent(match.m[i + 1])));
     main.append(el);

@@ -1,13 +1,14 @@
 // Always visible: online or offline, unsynced changes, last sync, first-sync progress; and the
 // notices under it: rejected changes with the server's reason and what to do, and a waiting update.
 import { t, fmtTime, fmtDateTime, getLang } from './i18n.js';
-import { html, esc, announce } from './ui.js';
+import { html, esc, announce, delegate } from './ui.js';
 import * as store from './store.js';
 import { state, status, syncNow } from './sync.js';
 import { activateUpdate } from './updates.js';
 
 class SyncStatus extends HTMLElement {
   connectedCallback() {
+    delegate(this, [['click', '.sync-now', 'syncNow']]);
     this.render = this.render.bind(this);
     status.addEventListener('change', this.render);
     addEventListener('langchange', this.render);
@@ -34,9 +35,10 @@ class SyncStatus extends HTMLElement {
         <label for="first-sync-bar">${t('sync.first', { n: p.received, total: p.total ?? '…' })}</label>
         <progress id="first-sync-bar" max="${p.total || 1}" value="${Math.min(p.received, p.total || 0)}"></progress></div>` : ''}
       ${state.error ? html`<p class="sync-error" data-testid="sync-error">${errorText(state.error)}</p>` : ''}`);
-    this.querySelector('.sync-now').addEventListener('click', () => syncNow());
     // The live region is outside innerHTML re-renders so that it is announced, not replaced.
   }
+
+  syncNow() { syncNow(); }
 }
 
 function errorText(error) {
@@ -46,12 +48,13 @@ function errorText(error) {
 // What to do next after a rejection, by the server's error code.
 function nextStep(problem) {
   const known = ['not_found', 'forbidden', 'transition_refused', 'lock_evidence_missing', 'conflict',
-    'validation_failed', 'version_unsupported'];
+    'validation_failed', 'version_unsupported', 'invalid_arguments', 'unknown_mutation', 'cannot_apply'];
   return t(`problem.next.${known.includes(problem.code) ? problem.code : 'other'}`);
 }
 
 class Notices extends HTMLElement {
   connectedCallback() {
+    delegate(this, [['click', '[data-dismiss]', 'dismiss'], ['click', '[data-update]', 'update']]);
     this.render = this.render.bind(this);
     store.changes.addEventListener('change', this.render);
     status.addEventListener('change', this.render);
@@ -83,9 +86,11 @@ class Notices extends HTMLElement {
       ${state.updateWaiting ? html`<section class="notice update" data-testid="update-waiting" aria-live="polite">
         <p>${state.pending ? t('update.waiting_outbox', { n: state.pending }) : t('update.ready')}</p>
         <button type="button" data-update ${state.pending ? 'disabled' : ''}>${t('update.now')}</button></section>` : ''}`);
-    for (const b of this.querySelectorAll('[data-dismiss]')) b.addEventListener('click', () => store.dismissProblem(b.dataset.dismiss));
-    this.querySelector('[data-update]')?.addEventListener('click', activateUpdate);
   }
+
+  dismiss(e, b) { store.dismissProblem(b.dataset.dismiss); }
+
+  update() { activateUpdate(); }
 }
 
 customElements.define('lw-sync-status', SyncStatus);

@@ -41,6 +41,17 @@ const FITTER_ACTIONS = {
 export const meta = (key) => read(['meta'], (tx) => get(tx, 'meta', key));
 export const setMeta = (key, value) => write(['meta'], (tx) => tx.objectStore('meta').put(value, key));
 
+// -- drafts -------------------------------------------------------------------------------
+// What a person typed into a form and has not sent yet (ui.js), so that neither a refresh nor
+// a reload loses it. Kept in the meta store under "draft:" keys, so that logging out (which
+// clears every store) takes them along. A draft changes on every keystroke: it is written with
+// relaxed durability and announced to nobody (a change event would refresh the screen).
+const DRAFT = 'draft:';
+export const draft = (key) => meta(DRAFT + key);
+export const saveDraft = (key, fields) =>
+  write(['meta'], (tx) => tx.objectStore('meta').put(fields, DRAFT + key), 'relaxed');
+export const dropDraft = (key) => write(['meta'], (tx) => tx.objectStore('meta').delete(DRAFT + key));
+
 // -- reading ------------------------------------------------------------------------------
 export const pending = () => read(['outbox'], (tx) => req(tx.objectStore('outbox').index('seq').getAll()));
 export const pendingCount = () => read(['outbox'], (tx) => req(tx.objectStore('outbox').count()));
@@ -125,7 +136,9 @@ function childRow(name, args, user, at) {
 
 // Queue one intent mutation (and its local rows) in a single transaction; returns its id.
 // `order` is the order as shown, for the label a later explanation needs and base_version.
-export async function mutate(name, args, order = null) {
+// `draft` names the draft the mutation was typed in: it goes in the same transaction, so the
+// text is never in both places (sent twice) nor in neither (lost).
+export async function mutate(name, args, order = null, { draft: draftKey = null } = {}) {
   const id = uuid();
   if (name === 'contact_attempt.add') args.attempt_id ??= uuid();
   if (name === 'message.add') args.message_id ??= uuid();
@@ -144,6 +157,7 @@ export async function mutate(name, args, order = null) {
     });
     const child = childRow(name, args, user, now);
     if (child) tx.objectStore(child[0]).put({ ...child[1], _pending: id });
+    if (draftKey) metaStore.delete(DRAFT + draftKey);
   });
   notify();
   return id;

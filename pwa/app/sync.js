@@ -43,13 +43,17 @@ function deviceName() {
   return `pwa ${/Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : 'browser'}`.slice(0, 100);
 }
 
-// Call `fn(clientId)`; an unknown client registers again once and retries.
+// Answers after which the app registers again and resends (mutation ids keep that exactly
+// once): the server forgot this device, or no longer has the outcome of a number it took.
+const REGISTER_AGAIN = ['unknown_client', 'sequence_lost'];
+
+// Call `fn(clientId)`; after one of those answers, register again once and retry.
 async function asClient(fn) {
   let clientId = (await store.meta('client_id')) || (await register());
   try {
     return await fn(clientId);
   } catch (error) {
-    if (!(error instanceof ApiError) || error.code !== 'unknown_client') throw error;
+    if (!(error instanceof ApiError) || !REGISTER_AGAIN.includes(error.code)) throw error;
     clientId = await register();
     return fn(clientId);
   }
@@ -105,9 +109,18 @@ export async function pull(onProgress = () => {}) {
 }
 
 // One full round: push first (so the server judges our changes on its state), then pull.
+// A push the server refuses as a whole does not stop the pull: new jobs still arrive, and the
+// push's error is reported (and retried) after it.
 async function round() {
-  await push();
+  let refused = null;
+  try {
+    await push();
+  } catch (error) {
+    if (error instanceof NetworkError || (error instanceof ApiError && error.status === 401)) throw error;
+    refused = error;
+  }
   await pull((progress) => setState({ progress }));
+  if (refused) throw refused;
   const now = new Date().toISOString();
   await store.setMeta('last_sync', now);
   setState({ lastSync: now, progress: null });

@@ -4,6 +4,13 @@ import { state, setState, syncNow, BACKGROUND_SYNC_TAG } from './sync.js';
 import * as store from './store.js';
 
 let registration = null;
+let takenOver = false;
+
+// A waiting worker that has not taken over this long after being asked is asked again: its
+// own outbox check can race a send that had just finished, and a busy worker can miss the
+// message. A few tries cover that without looping for ever when it really is blocked.
+const TAKEOVER_WAIT_MS = 4000;
+const TAKEOVER_ATTEMPTS = 3;
 
 export async function register() {
   if (!('serviceWorker' in navigator)) return;
@@ -27,6 +34,7 @@ export async function register() {
     if (firstControl) { firstControl = false; return; }
     if (reloading) return;
     reloading = true;
+    takenOver = true;
     location.reload();
   });
   navigator.serviceWorker.addEventListener('message', (e) => {
@@ -39,10 +47,16 @@ export async function register() {
 }
 
 export async function activateUpdate() {
-  if (!registration?.waiting) return;
+  if (!('serviceWorker' in navigator)) return;
   if (await store.pendingCount()) { await syncNow(); }
-  if (await store.pendingCount()) return; // still unsent: the notice says why it waits
-  registration.waiting.postMessage({ type: 'skip-waiting' });
+  for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
+    if (await store.pendingCount()) return; // still unsent: the notice says why it waits
+    // Read afresh: the worker waiting now, not the one register() saw when the page opened.
+    const waiting = (await navigator.serviceWorker.getRegistration())?.waiting;
+    if (!waiting || takenOver) return;
+    waiting.postMessage({ type: 'skip-waiting' });
+    await new Promise((resolve) => setTimeout(resolve, TAKEOVER_WAIT_MS));
+  }
 }
 
 export const backgroundSyncTag = BACKGROUND_SYNC_TAG;

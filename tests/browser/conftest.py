@@ -11,7 +11,7 @@ import concurrent.futures
 import contextlib
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,35 @@ from tests.browser.harness import SCREENSHOTS, launch, require_playwright
 from tests.conftest import _truncate_postgres, require_postgres
 from tests.live_server import run_cli, running_server, server_env
 
+# How long an `expect(...)` waits for the screen to show what it should. Playwright's 5 s
+# default ran out on the 2-core CI machine while the server, Chromium and PostgreSQL shared it
+# (an IndexedDB re-render after a sync took longer). A bound on waiting, not a measurement: a
+# screen that never shows it still fails.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations() -> None:
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # the browser tests skip (or fail under CI) on their own
+        return
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
 
 @dataclass
 class LiveServer:
     url: str
     pwa_dir: Path  # the server's own copy of pwa/
+    database_url: str
+    # The server's environment, for the command line on the same database and settings.
+    env: dict[str, str] = field(default_factory=dict)
+
+    def cli(self, *args: str) -> str:
+        """``lockwork-server ARGS`` against this server's database; its output."""
+        result = run_cli(list(args), self.env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
 
     def publish_update(self) -> None:
         """Deploy a new version of the app: the server serves a new sw.js from now on."""
@@ -47,7 +71,7 @@ def _start(database_url: str, data_dir: Path) -> Iterator[LiveServer]:
         result = run_cli(command, env)
         assert result.returncode == 0, result.stdout + result.stderr
     with running_server(env) as url:
-        yield LiveServer(url, pwa_dir)
+        yield LiveServer(url, pwa_dir, database_url, env)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -159,9 +159,10 @@ def accessibility_problems(page: Any) -> list[str]:
 
 
 def check_screen(page: Any, name: str, *, full_page: bool = True) -> Path:
-    """Screenshot of the 360x740 screen into the test artefacts (and of the whole page, as
-    ``<name>-full.png``, where the fixed bottom bar shows at the first screen's edge), then
-    axe-core: 0 serious or critical violations, and no sideways scrolling."""
+    """Screenshot of the screen (360x740 unless the page was made wider) into the test
+    artefacts (and of the whole page, as ``<name>-full.png``, where the fixed bottom bar shows
+    at the first screen's edge), then axe-core: 0 serious or critical violations, and no
+    sideways scrolling."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{_slug(name)}.png"
     page.screenshot(path=str(path), animations="disabled")
@@ -172,8 +173,10 @@ def check_screen(page: Any, name: str, *, full_page: bool = True) -> Path:
     assert problems == [], f"{name}: axe-core found serious/critical violations:\n" + "\n".join(
         problems
     )
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
-        f"{name}: scrolls sideways at {PHONE['width']} px"
+    # The page's own width: 360 px on a phone, wider for a back-office screen on a desk.
+    width = (page.viewport_size or PHONE)["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, (
+        f"{name}: scrolls sideways at {width} px"
     )
     return path
 
@@ -204,10 +207,13 @@ class World:
             ServerApi(server, PLANNER),
         )
 
-    def new_order(self, description: str, *, in_progress: bool = False) -> dict[str, Any]:
-        """An inspection order (no lock evidence needed to complete it) placed by home-care
-        staff and assigned to the fitter by the planner, through the API; optionally booked,
-        confirmed and started by the fitter."""
+    def new_order(
+        self, description: str, *, in_progress: bool = False, kind: str = "inspection"
+    ) -> dict[str, Any]:
+        """An order placed by home-care staff and assigned to the fitter by the planner,
+        through the API; optionally booked, confirmed and started by the fitter. By default an
+        inspection (no lock evidence needed to complete it); ``kind="installation"`` needs no
+        checklist but the new lock's pairing receipt (or an override reason)."""
         # The server refuses a second open order of a kind for a customer's lock: take a
         # customer with no open order at all.
         busy = {
@@ -219,7 +225,7 @@ class World:
         customer = next(c for c in reversed(customers) if c["id"] not in busy)
         order = self.orderer.post(
             "/api/orders/",
-            {"kind": "inspection", "customer_id": customer["id"], "description": description},
+            {"kind": kind, "customer_id": customer["id"], "description": description},
         )
         self.planner.post(
             f"/api/orders/{order['id']}/assignment", {"fitter_id": self.fitter.user["id"]}

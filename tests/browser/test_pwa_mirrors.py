@@ -1,8 +1,12 @@
-"""The app's offline copies of server rules give the server's answers, run in real Chromium.
+"""The app's rules give the server's answers, run in real Chromium.
 
-pwa/app/calendar.js mirrors server/calendar/working_days.py and pwa/app/contact-plan.js mirrors
-server/orders/contact_plan.py (the /next-call rule), so a fitter offline sees the same next
-call time as online. Cases are drawn at random (fixed seed) around holidays and DST changes.
+pwa/app/calendar.js and pwa/app/contact-plan.js apply the rules the server publishes
+(server/app_rules.py: the calendar of server/calendar/working_days.py for the configured
+country and eves, the call windows of server/orders/contact_plan.py), so a fitter offline sees
+the same working days and next call time as online. The app as served uses the server's own
+document; the same JavaScript fed the documents of other settings (Norway, other eves) gives
+the Python calendar's answers for those too. Cases are drawn at random (fixed seed) around
+holidays and DST changes.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from server.calendar.working_days import WorkingDayCalendar
+from server.app_rules import app_rules
+from server.calendar.working_days import DEFAULT_EXTRA_NON_WORKING, WorkingDayCalendar
 from server.clock import LOCAL_ZONE
 from server.orders import contact_plan
 
@@ -30,6 +35,17 @@ ANCHORS = [
     date(2026, 10, 23),
     date(2027, 5, 12),
 ]
+# Settings of a server: country and non-working eves (LOCKWORK_COUNTRY, ..._NON_WORKING_EVES).
+CONFIGS = [
+    ("SE", DEFAULT_EXTRA_NON_WORKING),
+    ("NO", DEFAULT_EXTRA_NON_WORKING),
+    ("SE", frozenset()),
+    ("SE", frozenset({"christmas_eve"})),
+    ("NO", frozenset({"new_years_eve"})),
+    ("NO", frozenset({"midsummer_eve"})),  # accepted, but no day off in Norway
+]
+CONFIG_IDS = [f"{country}-{'+'.join(sorted(eves)) or 'no_eves'}" for country, eves in CONFIGS]
+FIRST, DAYS = date(2025, 1, 1), 365 * 6
 
 
 @pytest.fixture(scope="module")
@@ -106,20 +122,66 @@ def test_no_call_suggested_once_reached(page: Any) -> None:
     assert answer["needed"] is False and answer["at"] is None
 
 
-@pytest.mark.parametrize("country", ["SE", "NO"])
-def test_working_days_match_the_server(page: Any, country: str) -> None:
-    first, days = date(2025, 1, 1), 365 * 6
+def _rules(country: str, eves: frozenset[str]) -> dict[str, Any]:
+    """The document a server with these settings publishes, for the years of the tests."""
+    return app_rules(WorkingDayCalendar(country, eves), FIRST.year, (FIRST + timedelta(DAYS)).year)
+
+
+@pytest.mark.parametrize(("country", "eves"), CONFIGS, ids=CONFIG_IDS)
+def test_working_days_match_the_server(page: Any, country: str, eves: frozenset[str]) -> None:
     got = page.evaluate(
-        """async ([country, first, days]) => {
+        """async ([rules, first, days]) => {
           const { WorkingDays } = await import('/app/calendar.js');
           const { addDays } = await import('/app/time.js');
-          const cal = new WorkingDays(country);
-          return Array.from({ length: days }, (_, i) => cal.isWorkingDay(addDays(first, i)));
+          const cal = new WorkingDays(rules.calendar);
+          const working = Array.from(
+            { length: days }, (_, i) => cal.isWorkingDay(addDays(first, i)));
+          const next = [first];
+          while (next.length < 1000) next.push(cal.nextWorkingDay(next[next.length - 1]));
+          return { working, next };
         }""",
-        [country, first.isoformat(), days],
+        [_rules(country, eves), FIRST.isoformat(), DAYS],
     )
-    cal = WorkingDayCalendar(country)
-    expected = [cal.is_working_day(first + timedelta(days=i)) for i in range(days)]
-    pairs = enumerate(zip(got, expected, strict=True))
-    wrong = [first + timedelta(days=i) for i, (a, b) in pairs if a != b]
+    cal = WorkingDayCalendar(country, eves)
+    expected = [cal.is_working_day(FIRST + timedelta(days=i)) for i in range(DAYS)]
+    pairs = enumerate(zip(got["working"], expected, strict=True))
+    wrong = [FIRST + timedelta(days=i) for i, (a, b) in pairs if a != b]
     assert wrong == []
+    assert got["next"] == [cal.add_working_days(FIRST, n).isoformat() for n in range(1000)]
+
+
+JS_NEXT_CALL_WITH = """async ([rules, cases]) => {
+  const { nextCall } = await import('/app/contact-plan.js');
+  return cases.map((c) => {
+    const order = { status: 'contacting', ordered_at: c.ordered_at };
+    const attempts = c.attempts.map((at) => ({ at, outcome: 'no_answer' }));
+    const r = nextCall(order, attempts, new Date(c.now), rules);
+    return { at: r.at, window: r.window, missed_days: r.missed_days };
+  });
+}"""
+
+
+@pytest.mark.parametrize(("country", "eves"), CONFIGS, ids=CONFIG_IDS)
+def test_next_call_matches_the_server_for_each_calendar(
+    page: Any, country: str, eves: frozenset[str]
+) -> None:
+    rng = random.Random(f"{country}{sorted(eves)}")
+    cases = [_case(rng) for _ in range(150)]
+    cal = WorkingDayCalendar(country, eves)
+    got = page.evaluate(JS_NEXT_CALL_WITH, [_rules(country, eves), cases])
+    for case, answer in zip(cases, got, strict=True):
+        assert answer == _expected(case, cal), case
+
+
+def test_the_app_uses_the_rules_the_server_publishes(page: Any, sqlite_server: Any) -> None:
+    served = page.evaluate(
+        """async () => {
+          const { RULES } = await import('/app/rules.js');
+          const answer = await fetch('/app-rules.json');
+          return [RULES, await answer.json()];
+        }"""
+    )
+    rules, published = served
+    assert rules == published
+    years = rules["calendar"]["first_year"], rules["calendar"]["last_year"]
+    assert rules == app_rules(WorkingDayCalendar(), *years)  # the default settings: SE, all eves

@@ -12,6 +12,8 @@ API call; the lost acknowledgement is Playwright's router forwarding the push to
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from tests.browser.conftest import LiveServer
 from tests.browser.harness import (
     OTHER_FITTER,
     SYNC_TIMEOUT_MS,
+    Phone,
     ServerApi,
     World,
     check_screen,
@@ -43,6 +46,38 @@ def expect() -> Any:
 def log_call(page: Any, outcome: str, note: str) -> None:
     page.get_by_label("Anteckning (valfri)").fill(note)
     page.get_by_test_id(f"outcome-{outcome}").click()
+
+
+def fitter_on_new_order(
+    server: str, browser: Any, expect: Any, description: str
+) -> tuple[World, dict[str, Any], int, Phone]:
+    """A new order of the demo fitter, open on their phone: (world, order, calls so far, phone)."""
+    world = World.of(server)
+    order = world.new_order(description)
+    before = len(world.attempts(order["id"]))
+    phone = new_phone(browser)
+    login(phone, server, "montor1")
+    phone.page.goto(f"{server}/orders/{order['id']}")
+    expect(phone.page.get_by_role("heading", name="Logga samtal")).to_be_visible()
+    return world, order, before, phone
+
+
+def lose_push_answers(page: Any, *, refusals_too: bool = True) -> list[int]:
+    """Every push reaches the server, which commits; its answer never reaches the phone
+    (with ``refusals_too=False`` only answers of success are lost). Returns the statuses the
+    server answered, as they come."""
+    answered: list[int] = []
+
+    def lose_the_answer(route: Any) -> None:
+        answer = route.fetch()
+        answered.append(answer.status)
+        if answer.status == 200 or refusals_too:
+            route.abort("connectionreset")
+        else:
+            route.fulfill(response=answer)
+
+    page.route("**/api/sync/push", lose_the_answer)
+    return answered
 
 
 def test_offline_work_is_applied_exactly_once_after_reconnecting(
@@ -122,25 +157,9 @@ def test_lost_acknowledgement_is_still_applied_once(
     live_server: LiveServer, browser: Any, expect: Any
 ) -> None:
     server = live_server.url
-    world = World.of(server)
-    order = world.new_order("Kvittot försvinner")
-    before = len(world.attempts(order["id"]))
-
-    phone = new_phone(browser)
+    world, order, before, phone = fitter_on_new_order(server, browser, expect, "Kvittot försvinner")
     page = phone.page
-    login(phone, server, "montor1")
-    page.goto(f"{server}/orders/{order['id']}")
-    expect(page.get_by_role("heading", name="Logga samtal")).to_be_visible()
-
-    # Every push reaches the server, which commits; its answer never reaches the phone.
-    lost: list[int] = []
-
-    def lose_the_answer(route: Any) -> None:
-        answer = route.fetch()
-        lost.append(answer.status)
-        route.abort("connectionreset")
-
-    page.route("**/api/sync/push", lose_the_answer)
+    lost = lose_push_answers(page)
     log_call(page, "busy", "Kvitto 1: upptaget")
     expect(page.get_by_test_id("pending-count")).to_have_text("1 osynkade")
     page.wait_for_timeout(RETRY_WINDOW_MS)  # the app retries: each answer is lost again
@@ -155,6 +174,82 @@ def test_lost_acknowledgement_is_still_applied_once(
     notes = [a["note"] for a in world.attempts(order["id"])]
     assert len(notes) == before + 1 and notes.count("Kvitto 1: upptaget") == 1
     expect(page.get_by_test_id("problem")).to_have_count(0)
+    assert phone.errors == []
+    phone.close()
+
+
+def forget_on_the_server(database_url: str, table_name: str) -> None:
+    """Delete every row of a sync table: the server forgets every registered device
+    (``SyncClient``, as test_sync.py's unknown-client test) or every stored outcome."""
+    from server import db
+    from server.sync import tables
+
+    async def run() -> None:
+        async with db.connected(database_url):
+            await getattr(tables, table_name).delete(force=True)
+
+    # In a thread: Playwright's sync API runs an event loop in this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+def test_a_resend_after_registering_anew_survives_losing_its_answer_again(
+    live_server: LiveServer, browser: Any, expect: Any
+) -> None:
+    """Issue 17, point 8: a call applied whose answer is lost; the server forgets the phone,
+    which registers anew and resends; that answer is lost too. The phone must still settle
+    (it was refused 409 sequence_lost for ever), and the call exists once."""
+    server = live_server.url
+    world, order, before, phone = fitter_on_new_order(
+        server, browser, expect, "Svaret försvinner två gånger"
+    )
+    page = phone.page
+    answers = lose_push_answers(page, refusals_too=False)
+    log_call(page, "busy", "Två tappade svar")
+    expect(page.get_by_test_id("pending-count")).to_have_text("1 osynkade")
+    page.wait_for_timeout(RETRY_WINDOW_MS)
+    assert answers and set(answers) == {200}, answers
+    forget_on_the_server(live_server.database_url, "SyncClient")
+    answers.clear()
+    page.get_by_test_id("sync-now").click()
+    # Told it is unknown, the phone registers anew; the resend's answer (200) is lost again.
+    page.wait_for_timeout(RETRY_WINDOW_MS)
+    assert 409 in answers and answers[-1] == 200, answers
+
+    page.unroute("**/api/sync/push")
+    page.get_by_test_id("sync-now").click()
+    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
+    expect(page.get_by_test_id("sync-error")).to_have_count(0)
+    notes = [a["note"] for a in world.attempts(order["id"])]
+    assert len(notes) == before + 1 and notes.count("Två tappade svar") == 1
+    expect(page.get_by_test_id("problem")).to_have_count(0)
+    assert phone.errors == []
+    phone.close()
+
+
+def test_a_phone_whose_outcome_the_server_lost_registers_anew_and_settles(
+    live_server: LiveServer, browser: Any, expect: Any
+) -> None:
+    """The server no longer has the outcome of a number it took (outcomes lost, say in a
+    restore): it answers 409 sequence_lost, and the app registers anew and resends instead of
+    asking again for ever. The call exists once."""
+    server = live_server.url
+    world, order, before, phone = fitter_on_new_order(
+        server, browser, expect, "Servern glömde svaret"
+    )
+    page = phone.page
+    answers = lose_push_answers(page)
+    log_call(page, "busy", "Svaret glömdes")
+    expect(page.get_by_test_id("pending-count")).to_have_text("1 osynkade")
+    page.wait_for_timeout(RETRY_WINDOW_MS)
+    assert answers and set(answers) == {200}, answers
+    forget_on_the_server(live_server.database_url, "SyncMutation")
+    forget_on_the_server(live_server.database_url, "SyncResend")
+    page.unroute("**/api/sync/push")
+    page.get_by_test_id("sync-now").click()
+    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
+    notes = [a["note"] for a in world.attempts(order["id"])]
+    assert len(notes) == before + 1 and notes.count("Svaret glömdes") == 1
     assert phone.errors == []
     phone.close()
 

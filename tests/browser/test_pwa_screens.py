@@ -7,6 +7,7 @@ The home-care staff's screens are checked the same way in test_orderer.py; the n
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -69,6 +70,8 @@ def test_every_fitter_screen_is_accessible_at_360_px(
     check_screen(page, "fitter-order-visit-with-lock-panel")
     page.goto(f"{server}/orders/{done['id']}")
     expect(page.get_by_test_id("order-status")).to_have_text("Klar")
+    # A date ending in an abbreviation's full stop does not get a second one ("dec..").
+    expect(page.get_by_test_id("completed")).to_have_text(re.compile(r"^Klart, besök .*[^.]\.$"))
     check_screen(page, "fitter-order-done")
 
     page.get_by_test_id("nav-more").click()

@@ -3,13 +3,14 @@
 // the token is kept in IndexedDB), then wake, battery, pair, test and diagnose with progress.
 // Battery and pairing results are evidence signed by the lock: the gateway uploads them, the
 // server verifies them, and sync brings the lock's new fields; only then does the panel say
-// "verified by lock".
-import { t, tOr, getLang, fmtDateTime } from '../i18n.js';
+// "verified by lock". The apps paired with the gateway are listed, each revocable (a lost
+// phone's token is removed here, from any other paired app, or on the gateway).
+import { t, tOr, getLang, fmtDateTime, fmtShortDay } from '../i18n.js';
 import { html, announce } from '../ui.js';
 import * as store from '../store.js';
 import * as sync from '../sync.js';
 import {
-  GatewayClient, GatewayError, DEFAULT_GATEWAY_URL, PANEL_OPERATIONS, normaliseGatewayUrl, validPairingCode,
+  GatewayClient, GatewayError, DEFAULT_GATEWAY_URL, PANEL_OPERATIONS, appLabel, normaliseGatewayUrl, validPairingCode,
 } from '../gateway.js';
 
 const META_KEY = 'gateway'; // {url, token, gateway_id}
@@ -54,10 +55,13 @@ class LockPanel extends HTMLElement {
     this.config = await store.meta(META_KEY);
     this.gateway = null;
     this.gatewayError = null;
+    this.apps = null;
     await this.render();
     if (!this.config?.token) return;
     try {
-      this.gateway = await new GatewayClient(this.config.url, this.config.token).status();
+      const client = new GatewayClient(this.config.url, this.config.token);
+      this.gateway = await client.status();
+      this.apps = await client.pairedApps();
     } catch (error) {
       if (error.code === 'gateway_not_paired') {
         // The gateway forgot this app (its tokens were reset): pair again, saying why.
@@ -127,6 +131,7 @@ class LockPanel extends HTMLElement {
           <button type="button" class="secondary" data-gw="retry">${t('panel.check_again')}</button>
           <button type="button" class="secondary" data-gw="forget">${t('panel.change_gateway')}</button>
         </div>
+        ${this.apps ? this.appsView(this.apps) : ''}
       </div>
       ${lock?.serial && order?.lock_id === lock.id ? html`<p>${t('panel.lock', { serial: lock.serial })}</p>`
         : html`<label for="lock-serial">${t('panel.serial')}</label>
@@ -138,6 +143,48 @@ class LockPanel extends HTMLElement {
           data-testid="lock-op-${kind}" ${running || !gw ? 'disabled' : ''}>${t(`panel.op.${kind}`)}</button>`)}
       </div>
       ${this.progressView(run, lock)}`;
+  }
+
+  // The apps paired with the gateway (tokens): who they are, until when, and a way to revoke.
+  appsView(apps) {
+    const when = (v) => fmtShortDay(v);
+    return html`<details class="paired-apps" data-testid="gateway-apps" ${this.appsOpen ? 'open' : ''}>
+      <summary>${t('panel.apps.title', { n: apps.length })}</summary>
+      <p class="muted">${t('panel.apps.help')}</p>
+      <ul class="plain">${apps.map((app) => {
+        const name = app.label || t('panel.apps.unnamed');
+        return html`<li class="paired-app" data-testid="gateway-app" data-current="${app.current ? 'yes' : 'no'}">
+          <p><strong>${name}</strong>${app.current ? html` <span class="flag">${t('panel.apps.this')}</span>` : ''}<br>
+          <span class="muted">${t('panel.apps.dates', { paired: when(app.created_at), expires: when(app.expires_at) })}</span></p>
+          <button type="button" class="secondary" data-revoke="${app.id}"
+            aria-label="${t(app.current ? 'panel.apps.revoke_this_label' : 'panel.apps.revoke_label', { name })}">${t('panel.apps.revoke')}</button>
+        </li>`;
+      })}</ul>
+      <p class="error" role="alert" data-testid="gateway-apps-error">${this.appsError ? errorText(this.appsError) : ''}</p>
+    </details>`;
+  }
+
+  async revokeApp(id) {
+    const app = (this.apps || []).find((a) => a.id === id);
+    const client = new GatewayClient(this.config.url, this.config.token);
+    try {
+      await client.revokeApp(id);
+    } catch (error) {
+      if (error.code === 'gateway_not_paired') { await this.forgetToken(error); return; }
+      this.appsError = error;
+      await this.render();
+      return;
+    }
+    this.appsError = null;
+    if (app?.current) {
+      // This app's own token: it is no longer paired, and says so where the code is typed.
+      await this.forgetToken(new GatewayError('app_revoked', t('panel.apps.revoked_this'), t('panel.apps.revoked_this')));
+      return;
+    }
+    announce(t('panel.apps.revoked', { name: app?.label || t('panel.apps.unnamed') }));
+    this.appsOpen = true;
+    await this.checkGateway();
+    this.querySelector('[data-testid="gateway-apps"] summary')?.focus();
   }
 
   progressView(run, lock) {
@@ -226,6 +273,8 @@ class LockPanel extends HTMLElement {
     form?.addEventListener('input', (e) => { if (e.target.name in this.pairValues) this.pairValues[e.target.name] = e.target.value; });
     this.querySelector('[data-gw="retry"]')?.addEventListener('click', () => this.checkGateway());
     this.querySelector('[data-gw="forget"]')?.addEventListener('click', () => this.forgetToken());
+    this.querySelector('[data-testid="gateway-apps"]')?.addEventListener('toggle', (e) => { this.appsOpen = e.target.open; });
+    for (const b of this.querySelectorAll('[data-revoke]')) b.addEventListener('click', () => this.revokeApp(b.dataset.revoke));
     const serial = this.querySelector('[name="serial"]');
     serial?.addEventListener('input', () => { this.run.serial = serial.value.trim().toUpperCase(); });
     for (const b of this.querySelectorAll('[data-op]')) b.addEventListener('click', () => this.operate(b.dataset.op));
@@ -253,7 +302,7 @@ class LockPanel extends HTMLElement {
     await this.render();
     try {
       const client = new GatewayClient(url);
-      const answer = await client.pair(code);
+      const answer = await client.pair(code, appLabel(await store.meta('user')));
       await store.setMeta(META_KEY, { url, token: answer.token, gateway_id: answer.gateway_id });
       announce(t('panel.paired_gateway', { id: answer.gateway_id }));
       this.pairing = false;
@@ -262,7 +311,8 @@ class LockPanel extends HTMLElement {
       this.querySelector('[data-op="wake"]')?.focus();
     } catch (error) {
       this.pairing = false;
-      this.pairError = error.status === 401 || error.status === 400 || error.status === 403 ? t('panel.code_wrong')
+      // 403/409/421 carry the gateway's own reason (another origin, a withdrawn code, an address).
+      this.pairError = error.status === 401 || error.status === 400 ? t('panel.code_wrong')
         : error.status === 429 ? t('panel.code_throttled') : errorText(error);
       await this.render();
       this.querySelector('#gw-code')?.focus();

@@ -12,13 +12,16 @@ export function langSwitch() {
   </fieldset>`;
 }
 
-export function bindLangSwitch(root) {
-  for (const input of root.querySelectorAll('input[name="lang"]')) {
-    input.addEventListener('change', () => setLang(input.value));
-  }
-}
+// The language switch, wherever langSwitch() put it in a screen: add this to its `events`.
+export const LANG_EVENT = ['change', 'input[name="lang"]', 'chooseLang'];
+
+export function chooseLang(e, input) { setLang(input.value); }
 
 class Login extends Screen {
+  static events = [['submit', 'form', 'login'], LANG_EVENT];
+
+  chooseLang = chooseLang;
+
   async view() {
     return html`<h1 tabindex="-1">${t('login.title')}</h1>
       <p class="lead">${t('login.lead')}</p>
@@ -33,34 +36,29 @@ class Login extends Screen {
       ${langSwitch()}`;
   }
 
-  bind() {
-    bindLangSwitch(this);
-    const form = this.querySelector('form');
-    const error = this.querySelector('.error');
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const username = form.username.value.trim();
-      const password = form.password.value;
-      if (!username || !password) { error.textContent = t('login.missing'); return; }
-      const button = form.querySelector('button');
-      button.disabled = true;
-      error.textContent = '';
-      try {
-        const user = await session.login(username, password);
-        setUser(user);
-        sync.start();
-        const next = new URLSearchParams(location.search).get('next') || '/';
-        go(next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
-      } catch (err) {
-        error.textContent = err instanceof NetworkError ? t('login.offline')
-          : err instanceof ApiError && err.status === 401 ? t('login.wrong')
-          : err instanceof ApiError && err.status === 429 ? t('login.throttled')
-          : err.message === 'other_user_pending' ? t('login.other_user_pending')
-          : (err.message || t('login.failed'));
-        button.disabled = false;
-        form.password.focus();
-      }
-    });
+  async login(e, form) {
+    const error = form.querySelector('.error');
+    const username = form.username.value.trim();
+    const password = form.password.value;
+    if (!username || !password) { error.textContent = t('login.missing'); return; }
+    const button = form.querySelector('button');
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const user = await session.login(username, password);
+      setUser(user);
+      sync.start();
+      const next = new URLSearchParams(location.search).get('next') || '/';
+      go(next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+    } catch (err) {
+      error.textContent = err instanceof NetworkError ? t('login.offline')
+        : err instanceof ApiError && err.status === 401 ? t('login.wrong')
+        : err instanceof ApiError && err.status === 429 ? t('login.throttled')
+        : err.message === 'other_user_pending' ? t('login.other_user_pending')
+        : (err.message || t('login.failed'));
+      button.disabled = false;
+      form.password.focus();
+    }
   }
 }
 

@@ -10,10 +10,11 @@ import * as store from '../store.js';
 import * as sync from '../sync.js';
 import { postJson, ApiError, NetworkError } from '../api.js';
 import { CHECKLIST, checklistRequired, refusalFor } from '../checklist.js';
+import { RULES } from '../rules.js';
 
 const KINDS = ['service', 'battery', 'installation', 'removal', 'inspection'];
-// The kinds done on a lock the customer already has (server/orders/service.py).
-const ON_EXISTING_LOCK = ['service', 'battery', 'removal', 'inspection'];
+// The kinds done on a lock the customer already has (server/orders/lifecycle.py).
+const ON_EXISTING_LOCK = RULES.kinds_on_existing_lock;
 // Above this many customers the list gets a search box (a phone screen shows about eight).
 const SEARCH_FROM = 8;
 const QUESTION = 'q:';
@@ -42,6 +43,23 @@ function resetDraft(kind = null, customerId = null) {
 const online = () => sync.state.online !== false && navigator.onLine;
 
 class NewOrder extends Screen {
+  static events = [
+    ['click', '[data-back]', 'previous'],
+    ['click', '[data-goto]', 'change'],
+    ['click', '[data-kind]', 'chooseKind'],
+    ['click', '[data-customer]', 'pickCustomer'],
+    ['click', '[data-lock]', 'pickLock'],
+    ['click', '[data-answer]', 'pickAnswer'],
+    ['click', '[data-install]', 'orderInstallation'],
+    ['click', '[data-switch]', 'switchToBattery'],
+    ['click', '[data-change]', 'changeAnswer'],
+    ['click', '[data-send]', 'send'],
+    ['click', '[data-testid="refusal-done"]', 'close'],
+    ['input', '#customer-search', 'filterCustomers'],
+    ['input', '[data-form="details"]', 'typeDetails'],
+    ['submit', '[data-form="details"]', 'submitDetails'],
+  ];
+
   connectedCallback() {
     this.onStatus = () => { if (draft.step === 'summary') this.refresh(); };
     sync.status.addEventListener('change', this.onStatus);
@@ -308,43 +326,46 @@ class NewOrder extends Screen {
     return locks.some((l) => l.id === draft.lockId) ? draft.lockId : null;
   }
 
-  bind(root) {
-    root.querySelectorAll('[data-back]').forEach((b) => b.addEventListener('click', () => this.previous()));
-    root.querySelectorAll('[data-goto]').forEach((b) => b.addEventListener('click', () => {
-      draft.returnToSummary = true;
-      this.goTo(b.dataset.goto);
-    }));
-    root.querySelectorAll('[data-kind]').forEach((b) => b.addEventListener('click', () => {
-      // Answers are kept: service and battery orders ask the same questions.
-      draft.kind = b.dataset.kind;
-      this.next();
-    }));
-    root.querySelectorAll('[data-customer]').forEach((b) => b.addEventListener('click', () => this.chooseCustomer(b.dataset.customer)));
-    root.querySelectorAll('[data-lock]').forEach((b) => b.addEventListener('click', () => { draft.lockId = b.dataset.lock; this.next(); }));
-    root.querySelectorAll('[data-answer]').forEach((b) => b.addEventListener('click', () => this.answer(b.dataset.answer)));
-    root.querySelector('[data-install]')?.addEventListener('click', () => {
-      draft.kind = 'installation';
-      draft.error = null;
-      this.next();
-    });
-    root.querySelector('[data-switch]')?.addEventListener('click', () => this.switchToBattery());
-    root.querySelector('[data-change]')?.addEventListener('click', (e) => this.goTo(QUESTION + e.currentTarget.dataset.change, { remember: false }));
-    root.querySelector('[data-send]')?.addEventListener('click', () => this.send());
-    root.querySelector('[data-testid="refusal-done"]')?.addEventListener('click', () => resetDraft());
-    const search = root.querySelector('#customer-search');
-    search?.addEventListener('input', () => this.filterCustomers(search.value));
-    const details = root.querySelector('[data-form="details"]');
-    if (details) {
-      details.addEventListener('input', (e) => {
-        if (e.target.name) draft[e.target.name] = e.target.value;
-        details.closest('[data-region]')?.setAttribute('data-dirty', '');
-      });
-      details.addEventListener('submit', (e) => { e.preventDefault(); this.submitDetails(details); });
-    }
+  // -- events (delegated from the screen: see ui.js) ---------------------------------------
+  change(e, b) {
+    draft.returnToSummary = true;
+    this.goTo(b.dataset.goto);
   }
 
-  filterCustomers(text) {
-    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  chooseKind(e, b) {
+    // Answers are kept: service and battery orders ask the same questions.
+    draft.kind = b.dataset.kind;
+    this.next();
+  }
+
+  pickCustomer(e, b) { this.chooseCustomer(b.dataset.customer); }
+
+  pickLock(e, b) {
+    draft.lockId = b.dataset.lock;
+    this.next();
+  }
+
+  pickAnswer(e, b) { this.answer(b.dataset.answer); }
+
+  orderInstallation() {
+    draft.kind = 'installation';
+    draft.error = null;
+    this.next();
+  }
+
+  changeAnswer(e, b) { this.goTo(QUESTION + b.dataset.change, { remember: false }); }
+
+  close() {
+    resetDraft();
+    store.dropDraft(this.draftKey('details'));
+  }
+
+  typeDetails(e) {
+    if (e.target.name) draft[e.target.name] = e.target.value;
+  }
+
+  filterCustomers(e, input) {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
     let shown = 0;
     for (const li of this.querySelectorAll('[data-testid="customer-choices"] li')) {
       const hit = words.every((w) => li.dataset.name.includes(w));
@@ -388,7 +409,7 @@ class NewOrder extends Screen {
     this.goTo(steps[steps.indexOf(QUESTION + key) + 1], { remember: true });
   }
 
-  submitDetails(form) {
+  submitDetails(e, form) {
     for (const el of form.elements) if (el.name) draft[el.name] = el.value.trim();
     form.querySelectorAll('.error').forEach((el) => { el.textContent = ''; });
     const problem = draft.kind === 'service' && !draft.description ? ['description', 'new.need_description', form.description]
@@ -426,6 +447,7 @@ class NewOrder extends Screen {
     try {
       const order = await postJson('/api/orders', body);
       resetDraft();
+      await store.dropDraft(this.draftKey('details'));
       announce(t('new.sent', { reference: order.reference }));
       // The order reaches this phone through sync like every other row; wait for it briefly
       // so the next screen shows it, but go on even if the pull fails (it arrives later).

@@ -1,22 +1,26 @@
 // One order: what to do next at the bottom (log a call, book, start, complete), then the
 // customer and contacts, description, checklist, lock, calls, messages and history.
 import { t, tOr, getLang, fmtDateTime, fmtShortDay } from '../i18n.js';
-import { html, Screen, statusLabel, kindLabel, mapLink, telLink, announce, trackDirty } from '../ui.js';
+import { html, Screen, statusLabel, kindLabel, mapLink, telLink, announce } from '../ui.js';
 import { route, currentUser } from '../router.js';
 import * as store from '../store.js';
 import * as sync from '../sync.js';
 import { getJson } from '../api.js';
 import { nextCall } from '../contact-plan.js';
+import { RULES } from '../rules.js';
 import { toInputValue, fromInputValue, today } from '../time.js';
 import { flags } from './order-card.js';
 import './lock-panel.js';
 
-// The server's completion guard asks lock evidence of these kinds only (DESIGN.md, order life cycle).
-const EVIDENCE_KINDS = ['installation', 'service', 'battery'];
+// The server's completion guard asks lock evidence of these kinds only (server/orders/lifecycle.py).
+const EVIDENCE_KINDS = RULES.kinds_needing_lock_evidence;
+// ... and where a written reason may close the order without it (the server flags the event).
+const OVERRIDE_KINDS = RULES.kinds_allowing_evidence_override;
 
 const OUTCOMES = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
 const WHOM = ['customer', 'relative', 'provider', 'other'];
-const SEEKING_CONTACT = ['ordered', 'contacting'];
+// Orders still looking for contact (server/orders/lifecycle.py).
+const SEEKING_CONTACT = RULES.statuses_seeking_contact;
 // A contact attempt's time must not be ahead of the server's clock (the server refuses
 // attempts "in the future"); this margin absorbs the error of our estimate of its clock.
 const CLOCK_MARGIN_MS = 5_000;
@@ -25,6 +29,15 @@ const HOUR_MS = 3_600_000;
 const DEFAULT_ESTIMATE_MINUTES = 60;
 
 class OrderDetail extends Screen {
+  static events = [
+    ['submit', '[data-form="call"]', 'logCall'],
+    ['click', '[data-dial]', 'dial'],
+    ['submit', '[data-form="book"]', 'book'],
+    ['submit', '[data-form="complete"]', 'complete'],
+    ['submit', '[data-form="message"]', 'message'],
+    ['click', '[data-act]', 'actButton'],
+  ];
+
   get orderId() { return this.getAttribute('id'); }
 
   async view() {
@@ -163,9 +176,22 @@ class OrderDetail extends Screen {
       <input id="c-minutes" name="minutes_spent" type="number" inputmode="numeric" min="1" max="1440" required value="${c.minutes_spent || o.estimate_minutes || ''}">
       <label for="c-day">${t('complete.visit_on')}</label>
       <input id="c-day" name="visit_on" type="date" value="${c.visit_on || today()}" max="${today()}">
+      ${OVERRIDE_KINDS.includes(o.kind) ? this.overrideField(c, refused) : ''}
       <p class="error" role="alert"></p>
       <button type="submit" class="primary big" data-testid="complete">${t('complete.submit')}</button>
     </form>`;
+  }
+
+  // When the lock cannot give its evidence (flat, broken, out of reach), the fitter closes with
+  // a reason instead: offered right where the server's refusal is shown, open after one.
+  overrideField(c, refused) {
+    const open = refused?.code === 'lock_evidence_missing' || Boolean(c.override_reason);
+    return html`<details class="override" data-testid="override" ${open ? 'open' : ''}>
+      <summary>${t('complete.override_summary')}</summary>
+      <label for="c-override">${t('complete.override_reason')}</label>
+      <textarea id="c-override" name="override_reason" rows="2" maxlength="2000" aria-describedby="c-override-help">${refused?.args?.override_reason || ''}</textarea>
+      <p id="c-override-help" class="muted">${t('complete.override_help')}</p>
+    </details>`;
   }
 
   // -- the rest ---------------------------------------------------------------------------
@@ -214,68 +240,58 @@ class OrderDetail extends Screen {
       </form></section>`;
   }
 
-  // -- events -----------------------------------------------------------------------------
-  bind(root) {
-    trackDirty(root);
-    const o = this.data?.order;
-    if (!o) return;
-    root.querySelector('[data-form="call"]')?.addEventListener('submit', (e) => this.logCall(e));
-    // Dialling someone from here fills in whom the call was to, so the outcome is one tap.
-    for (const a of root.querySelectorAll('[data-dial]')) {
-      a.addEventListener('click', () => {
-        const form = a.closest('form');
-        form.to_whom.value = a.dataset.whom;
-        form.contact_name.value = a.dataset.name;
-        form.phone.value = a.dataset.phone;
-        form.closest('[data-region]')?.setAttribute('data-dirty', '');
-      });
-    }
-    root.querySelector('[data-form="book"]')?.addEventListener('submit', (e) => this.book(e));
-    root.querySelector('[data-form="complete"]')?.addEventListener('submit', (e) => this.complete(e));
-    root.querySelector('[data-form="message"]')?.addEventListener('submit', (e) => this.message(e));
-    for (const b of root.querySelectorAll('[data-act]')) {
-      b.addEventListener('click', () => this.act(b.dataset.act, { order_id: o.id }, t(`done.${b.dataset.act}`)));
-    }
+  // -- events (delegated from the screen: see ui.js) -------------------------------------
+  afterRender(root) {
     if (root.querySelector('[data-testid="next-call"]')) this.serverNextCall();
   }
 
-  async act(name, args, message) {
-    await store.mutate(name, args, this.data.order);
+  // Dialling someone from here fills in whom the call was to, so the outcome is one tap.
+  dial(e, a) {
+    const form = a.closest('form');
+    form.to_whom.value = a.dataset.whom;
+    form.contact_name.value = a.dataset.name;
+    form.phone.value = a.dataset.phone;
+    form.to_whom.dispatchEvent(new Event('change', { bubbles: true })); // kept as typed
+  }
+
+  actButton(e, b) {
+    this.act(b.dataset.act, { order_id: this.data.order.id }, t(`done.${b.dataset.act}`));
+  }
+
+  // Queue the mutation (with the form's draft, in one transaction) and say so.
+  async act(name, args, message, form = null) {
+    await store.mutate(name, args, this.data.order, { draft: form ? this.draftKey(form) : null });
+    if (form) await this.sent(form);
     sync.changed();
     announce(message);
   }
 
-  async logCall(e) {
-    e.preventDefault();
-    const form = e.target;
+  async logCall(e, form) {
     const outcome = e.submitter?.value || 'no_answer';
     const offset = (await store.meta('clock_offset_ms')) || 0;
     const at = new Date(Date.now() + offset - CLOCK_MARGIN_MS).toISOString();
     await this.act('contact_attempt.add', {
       order_id: this.orderId, to_whom: form.to_whom.value, outcome, note: form.note.value.trim(), at,
       contact_name: form.contact_name.value.slice(0, 200), phone: form.phone.value.replace(/[^0-9+()\- ]/g, '').slice(0, 40),
-    }, t('call.saved', { outcome: t(`outcome.${outcome}`) }));
-    form.closest('[data-region]')?.removeAttribute('data-dirty');
+    }, t('call.saved', { outcome: t(`outcome.${outcome}`) }), form);
   }
 
-  async book(e) {
-    e.preventDefault();
-    const form = e.target;
+  async book(e, form) {
     if (!form.planned_start.value) { form.planned_start.focus(); return; }
     const args = { order_id: this.orderId, planned_start: fromInputValue(form.planned_start.value).toISOString() };
     const estimate = Number(form.estimate_minutes.value);
     if (estimate) args.estimate_minutes = estimate;
     const order = this.data.order;
-    await store.mutate('order.schedule', args, order);
+    const confirmed = form.confirmed.checked;
+    await store.mutate('order.schedule', args, order, { draft: this.draftKey(form) });
     // Seed 000: a time agreed on the phone is confirmed at once.
-    if (form.confirmed.checked) await store.mutate('order.confirm', { order_id: this.orderId }, order);
+    if (confirmed) await store.mutate('order.confirm', { order_id: this.orderId }, order);
+    await this.sent(form);
     sync.changed();
     announce(t('done.order.schedule'));
   }
 
-  async complete(e) {
-    e.preventDefault();
-    const form = e.target;
+  async complete(e, form) {
     const error = form.querySelector('.error');
     const workDone = form.work_done.value.trim();
     const minutes = Number(form.minutes_spent.value);
@@ -290,17 +306,16 @@ class OrderDetail extends Screen {
       lock_replaced: form.lock_replaced.checked, materials,
     };
     if (form.visit_on.value) completion.visit_on = form.visit_on.value;
-    await this.act('order.complete', { order_id: this.orderId, completion }, t('complete.sent'));
+    const args = { order_id: this.orderId, completion };
+    const override = form.override_reason?.value.trim();
+    if (override) args.override_reason = override;
+    await this.act('order.complete', args, t('complete.sent'), form);
   }
 
-  async message(e) {
-    e.preventDefault();
-    const form = e.target;
+  async message(e, form) {
     const body = form.body.value.trim();
     if (!body) return;
-    form.closest('[data-region]')?.removeAttribute('data-dirty');
-    form.reset();
-    await this.act('message.add', { order_id: this.orderId, body }, t('message.sent'));
+    await this.act('message.add', { order_id: this.orderId, body }, t('message.sent'), form);
   }
 
   // Online and with nothing pending for this order, the server's own answer replaces ours.

@@ -33,5 +33,5 @@ class OrderList extends Screen {
 customElements.define('lw-order-list', OrderList);
 route('/orders', 'lw-order-list', { roles: ['fitter', 'planner', 'admin'] });
 nav({ href: '/orders', label: 'nav.orders', roles: ['fitter', 'planner', 'admin'], testid: 'nav-orders', order: 20 });
-// Planners and administrators start on the list (the fitter's start is "my day").
-route('/', 'lw-order-list', { roles: ['planner', 'admin'] });
+// Planners and administrators start on the dispatch board (desk/routes.js); the fitter's start
+// is "my day".

@@ -2,7 +2,7 @@
 // what was ordered, the completion report once it is done, the messages (written offline too:
 // `message.add` is a sync mutation) and the history.
 import { t, tOr, fmtDateTime, fmtShortDay } from '../i18n.js';
-import { html, Screen, statusLabel, kindLabel, announce, trackDirty } from '../ui.js';
+import { html, Screen, statusLabel, kindLabel, announce } from '../ui.js';
 import { route } from '../router.js';
 import * as store from '../store.js';
 import * as sync from '../sync.js';
@@ -10,6 +10,8 @@ import { flags } from './order-card.js';
 import { lockFacts } from './lock-status.js';
 
 class OrdererOrder extends Screen {
+  static events = [['submit', '[data-form="message"]', 'message']];
+
   get orderId() { return this.getAttribute('id'); }
 
   async view() {
@@ -102,19 +104,14 @@ class OrdererOrder extends Screen {
       </form></section>`;
   }
 
-  bind(root) {
-    trackDirty(root);
-    root.querySelector('[data-form="message"]')?.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const form = e.target;
-      const body = form.body.value.trim();
-      if (!body || !this.data?.order) return;
-      form.closest('[data-region]')?.removeAttribute('data-dirty');
-      form.reset();
-      await store.mutate('message.add', { order_id: this.orderId, body }, this.data.order);
-      sync.changed();
-      announce(t('message.sent'));
-    });
+  // Delegated from the screen (ui.js): the form keeps working however often it is replaced.
+  async message(e, form) {
+    const body = form.body.value.trim();
+    if (!body || !this.data?.order) return;
+    await store.mutate('message.add', { order_id: this.orderId, body }, this.data.order, { draft: this.draftKey(form) });
+    await this.sent(form);
+    sync.changed();
+    announce(t('message.sent'));
   }
 }
 

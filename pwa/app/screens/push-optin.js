@@ -1,7 +1,7 @@
 // <lw-push-optin>: turn push notifications on or off for this device. The browser's permission
 // prompt appears only after the person presses the button, never on load.
 import { t, tOr, getLang } from '../i18n.js';
-import { html, announce } from '../ui.js';
+import { html, announce, delegate } from '../ui.js';
 import { currentUser, go } from '../router.js';
 import * as push from '../push.js';
 import * as store from '../store.js';
@@ -25,6 +25,7 @@ const shown = { message: '', error: false, busy: false };
 
 class PushOptin extends HTMLElement {
   connectedCallback() {
+    delegate(this, [['click', '[data-testid="push-on"]', 'turnOn'], ['click', '[data-testid="push-off"]', 'turnOff']]);
     this.onLang = () => this.render();
     addEventListener('langchange', this.onLang);
     this.render();
@@ -44,9 +45,11 @@ class PushOptin extends HTMLElement {
       ${state === 'on' ? html`<button type="button" class="secondary" data-testid="push-off" ${shown.busy ? 'disabled' : ''}>${t('push.turn_off')}</button>` : ''}
       <p class="${shown.error ? 'error' : 'muted'}" role="status" aria-live="polite" data-testid="push-message">${shown.message}</p>
     </section>`);
-    this.querySelector('[data-testid="push-on"]')?.addEventListener('click', () => this.change(true));
-    this.querySelector('[data-testid="push-off"]')?.addEventListener('click', () => this.change(false));
   }
+
+  turnOn() { this.change(true); }
+
+  turnOff() { this.change(false); }
 
   async change(on) {
     shown.busy = true;

@@ -1,0 +1,73 @@
+// The desk's online calls (the planner works at a desk, online; nothing here goes through the
+// phone's outbox). Every change sends the order's version, so a board that someone else
+// changed meanwhile gets a conflict (409 version_conflict) instead of overwriting it.
+import { getJson, postJson } from '../api.js';
+
+// The server's largest page (server/web.py MAX_PAGE_SIZE); larger sets are fetched page by page.
+const PAGE = 200;
+// A board of 50 fitters for a week stays far below this; the bound only stops a runaway loop.
+const MAX_PAGES = 50;
+
+const query = (params) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '') continue;
+    for (const one of Array.isArray(v) ? v : [v]) q.append(k, String(one));
+  }
+  return q.toString();
+};
+
+async function allPages(path, params) {
+  const items = [];
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await getJson(`${path}?${query({ ...params, limit: PAGE, offset: page * PAGE })}`);
+    items.push(...answer.items);
+    if (items.length >= answer.total || !answer.items.length) break;
+  }
+  return items;
+}
+
+export async function fitters() {
+  const list = await allPages('/api/users', { role: 'fitter' });
+  return list.filter((u) => u.active).sort((a, b) => a.full_name.localeCompare(b.full_name));
+}
+
+// Orders planned on the local days from..to (inclusive).
+export const planned = (from, to) => allPages('/api/orders', { planned_from: from, planned_to: to });
+
+// The queue: orders without a fitter, and assigned ones still without a time.
+// filters: {kind, status: [..], escalated, due_to}
+export async function queue(filters = {}) {
+  const [unassigned, unplanned] = await Promise.all([
+    allPages('/api/orders', { ...filters, unassigned: true }),
+    allPages('/api/orders', { ...filters, unassigned: false, planned: false }),
+  ]);
+  return [...unassigned, ...unplanned];
+}
+
+// Colleagues of the caller's organisation (a forward goes to one of them).
+export const colleagues = () => allPages('/api/users', {}).then((list) => list.filter((u) => u.active));
+export const forwards = (id) => getJson(`/api/orders/${id}/forwards`);
+export const forward = (id, body) => postJson(`/api/orders/${id}/forwards`, body);
+
+export const order = (id) => getJson(`/api/orders/${id}`);
+export const events = (id) => getJson(`/api/orders/${id}/events`);
+
+export const assign = (o, fitterId) => postJson(`/api/orders/${o.id}/assignment`, { fitter_id: fitterId, expected_version: o.version });
+
+export const transition = (o, body) => postJson(`/api/orders/${o.id}/transitions`, { ...body, expected_version: o.version });
+
+// Plan, and assign when the fitter changes: then one call, the assignment and the plan in one
+// transaction on the server, so a refused plan leaves the order as it was.
+export async function plan(o, { fitterId, start, minutes }) {
+  const when = { planned_start: start.toISOString(), estimate_minutes: minutes };
+  if (fitterId !== o.assigned_fitter_id) {
+    return postJson(`/api/orders/${o.id}/assignment`, { fitter_id: fitterId, expected_version: o.version, ...when });
+  }
+  return transition(o, { action: 'schedule', ...when });
+}
+
+// The activity list (seed 001): filters as GET /api/activity takes them.
+export const activity = (filters = {}) => getJson(`/api/activity?${query({ limit: PAGE, ...filters })}`);
+// Who closed how many orders on a local day, in all and per shift.
+export const closedPerPerson = (day) => getJson(`/api/activity/closed-per-person?${query({ day })}`);

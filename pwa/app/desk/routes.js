@@ -1,0 +1,22 @@
+// The planner's desk (issue 11): routes and navigation for planners and administrators. The
+// screens themselves are imported only when one of these routes is shown (router `load`), so
+// a fitter's or a home-care worker's phone never loads them.
+import { route, nav, currentUser } from '../router.js';
+
+const DESK_ROLES = ['planner', 'admin'];
+const board = () => import('../screens/desk-board.js');
+const order = () => import('../screens/desk-order.js');
+const activity = () => import('../screens/desk-activity.js');
+
+route('/', 'lw-desk-board', { roles: DESK_ROLES, load: board });
+route('/desk', 'lw-desk-board', { roles: DESK_ROLES, load: board });
+route('/desk/activity', 'lw-desk-activity', { roles: DESK_ROLES, load: activity });
+route('/desk/orders/:id', 'lw-desk-order', { roles: DESK_ROLES, load: order });
+nav({ href: '/desk', label: 'nav.desk', roles: DESK_ROLES, testid: 'nav-desk', order: 5 });
+nav({ href: '/desk/activity', label: 'nav.activity', roles: DESK_ROLES, testid: 'nav-activity', order: 25 });
+
+// On a wide screen the desk's people get a sidebar instead of the phone's bottom bar
+// (styles.css, body.desk at 64rem and wider).
+const follow = () => document.body.classList.toggle('desk', Boolean(currentUser()?.roles.some((r) => DESK_ROLES.includes(r))));
+addEventListener('userchange', follow);
+follow();
