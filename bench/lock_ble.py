@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,11 +38,12 @@ from firmware_sim.lock import LockTiming, PowerState, SimLock
 from firmware_sim.radio_hub import attach_controller, new_link
 from gateway import operations
 from gateway.ble.bumble_backend import AttCounts, BumbleCentral
+from gateway.ble.radio import InProcessRadio
 from gateway.dev_authority import OPERATOR_CERT_FILE, DevAuthority
 from gateway.hub import hub_round
-from gateway.protocol.credentials import issue_operator_certificate
-from gateway.protocol.crypto import SigningKey
 from gateway.runtime import GatewayConfig, Runtime, open_runtime
+from lock_protocol.credentials import issue_operator_certificate
+from lock_protocol.crypto import SigningKey
 
 DEFAULT_REPEATS: Final = 5
 DEFAULT_LOCKS: Final = 10
@@ -104,7 +106,7 @@ async def run(repeats: int, lock_count: int, work_dir: Path) -> dict[str, Any]:
         (work_dir / "dev-authority" / OPERATOR_CERT_FILE).write_text(cert.hex())
         config = GatewayConfig(
             data_dir=work_dir / "gateway",
-            radio=link,
+            radio=InProcessRadio(partial(attach_controller, link)),
             staff_key=SigningKey(os.urandom(32)),
             factory_authority=fleet.authority_public_key,
             dev_authority_dir=work_dir / "dev-authority",

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data
-from bench.sync_vs_pouchdb import (
+from bench.sync.harness import (
     CACHE,
     NODE_DIR,
     ensure_node_modules,

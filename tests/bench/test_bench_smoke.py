@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.sync_vs_pouchdb import NODE_DIR, ROOT, SCENARIOS
+from bench.sync.harness import NODE_DIR, ROOT
+from bench.sync.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.slow
 

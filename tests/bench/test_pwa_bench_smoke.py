@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.sync_vs_pouchdb import NODE_DIR, ROOT
+from bench.sync.harness import NODE_DIR, ROOT
 from tests.browser.harness import require_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
