@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -185,6 +185,14 @@ class OrderController(Controller):
         service = OrderService(services)
         attempt_id = await service.add_contact_attempt(principal, order_id, data)
         return contact_attempt_out(await service.contact_attempt(attempt_id))
+
+    @delete("/{order_id:uuid}/contact-attempts/{attempt_id:uuid}", status_code=204)
+    async def withdraw_contact_attempt(
+        self, order_id: UUID, attempt_id: UUID, principal: Principal, services: Services
+    ) -> None:
+        """Take back a call you logged by mistake, within minutes of logging it (the app's
+        undo); the order's history keeps what was taken back."""
+        await OrderService(services).withdraw_contact_attempt(principal, order_id, attempt_id)
 
     @get("/{order_id:uuid}/next-call")
     async def next_call(

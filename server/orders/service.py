@@ -26,6 +26,11 @@ from server.locks.visits import visit_has_lock_evidence
 from server.orders import checklist as checklist_rules
 from server.orders import contact_plan, flags, sla
 from server.orders import notifications as order_notifications  # notify (issue 6)
+from server.orders.call_withdrawal import (
+    WITHDRAWAL_WINDOW,
+    WithdrawalRefusal,
+    withdrawal_refusal,
+)
 from server.orders.field_effects import EffectInputs, field_values, logged_changes
 from server.orders.lifecycle import (
     KINDS_ON_EXISTING_LOCK,
@@ -75,6 +80,7 @@ def facts(row: dict[str, Any]) -> OrderFacts:
         ordering_organisation_id=str(row["ordering_organisation"]),
         performing_organisation_id=text(row["performing_organisation"]),
         assigned_fitter_id=text(row["assigned_fitter"]),
+        status=row.get("status"),
     )
 
 
@@ -116,6 +122,8 @@ ORDER_SELECT = (
     WorkOrder.customer.name.as_alias("customer_name"),
     WorkOrder.customer.street_address.as_alias("customer_street"),
     WorkOrder.customer.city.as_alias("customer_city"),
+    # Home-care staff see who is coming (issue 16); seed 002's letters name the fitter too.
+    WorkOrder.assigned_fitter.full_name.as_alias("assigned_fitter_name"),
 )
 
 
@@ -539,6 +547,14 @@ class OrderService:
         async with unit_of_work(self.s.engine):
             row = await self.visible_for_update(principal, order_id)
             if not perm.can_transition(principal, facts(row), action):
+                if action is Action.CANCEL and perm.can_see_order(principal, facts(row)):
+                    if Role.ORDERER in principal.roles:
+                        raise Forbidden(
+                            "The visit is booked, so the fitters' planner cancels it now: write "
+                            "on the order why it should be cancelled.",
+                            message_sv="Besöket är bokat, så nu makulerar montörernas planerare "
+                            "ordern: skriv på ordern varför den ska makuleras.",
+                        )
                 raise Forbidden(
                     f"Your role cannot '{action.value.replace('_', ' ')}' this order."
                     + (
@@ -748,6 +764,70 @@ class OrderService:
                 note=data.note,
             )
         return attempt.id
+
+    async def withdraw_contact_attempt(
+        self,
+        principal: Principal,
+        order_id: UUID,
+        attempt_id: UUID,
+        withdrawn_at: datetime | None = None,
+    ) -> None:
+        """Take back a call logged by mistake (the app's undo): the attempt is deleted, so
+        every rule that counts calls (the next call, escalation, days without a call) sees
+        it gone, and the order's history keeps an event saying what was taken back."""
+        async with unit_of_work(self.s.engine):
+            row = await self.visible_for_update(principal, order_id)
+            attempt = await (
+                ContactAttempt.select()
+                .where((ContactAttempt.id == attempt_id) & (ContactAttempt.order == order_id))
+                .first()
+            )
+            if attempt is None:
+                raise NotFound("The call is not on this order (or was taken back already).")
+            now = self.s.clock.now()
+            refusal = withdrawal_refusal(
+                caller=UUID(str(attempt["made_by"])),
+                withdrawn_by=UUID(str(principal.user_id)),
+                called_at=attempt["at"],
+                withdrawn_at=withdrawn_at or now,
+                now=now,
+            )
+            if refusal is WithdrawalRefusal.NOT_THE_CALLER:
+                raise Forbidden(
+                    "Only the person who logged a call can take it back; log the right call "
+                    "instead.",
+                    message_sv="Bara den som loggade samtalet kan ångra det. Logga rätt samtal "
+                    "i stället.",
+                )
+            if refusal is not None:
+                raise Conflict(
+                    "The call can no longer be taken back (undo is for the first "
+                    f"{WITHDRAWAL_WINDOW.seconds // 60} minutes); log the right call instead.",
+                    code="withdrawal_too_late",
+                    message_sv="Samtalet kan inte längre ångras. Logga rätt samtal i stället.",
+                )
+            if row["status"] not in {s.value for s in OPEN_STATUSES}:
+                raise Conflict(
+                    f"The order is '{row['status']}'; calls are taken back on open orders only.",
+                    message_sv="Ordern är avslutad; samtal kan bara ångras på öppna ordrar.",
+                )
+            await ContactAttempt.delete().where(ContactAttempt.id == attempt_id)
+            changed(CONTACT_ATTEMPT, attempt_id)
+            await WorkOrder.update(
+                {WorkOrder.version: row["version"] + 1, WorkOrder.updated_at: now}
+            ).where(WorkOrder.id == order_id)
+            await self._event(
+                order_id,
+                principal,
+                "contact_attempt_withdrawn",
+                row["status"],
+                row["status"],
+                {
+                    "to_whom": attempt["to_whom"],
+                    "outcome": attempt["outcome"],
+                    "at": attempt["at"].isoformat(),
+                },
+            )
 
     async def add_message(
         self, principal: Principal, order_id: UUID, data: MessageIn, message_id: UUID | None = None

@@ -28,6 +28,14 @@ class ContactAttemptAdd(Bounded, kw_only=True, forbid_unknown_fields=True):
     at: Instant | None = None
 
 
+class ContactAttemptWithdraw(Bounded, kw_only=True, forbid_unknown_fields=True):
+    """The app's undo of a call it logged: ``at`` is when it was undone, on the device."""
+
+    order_id: UUID
+    attempt_id: UUID
+    at: Instant | None = None
+
+
 class OrderSchedule(Bounded, kw_only=True, forbid_unknown_fields=True):
     order_id: UUID
     planned_start: Instant
@@ -48,6 +56,13 @@ class OrderPutOnHold(Bounded, kw_only=True, forbid_unknown_fields=True):
     order_id: UUID
     hold_until: Day
     reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class OrderCancel(Bounded, kw_only=True, forbid_unknown_fields=True):
+    """Home-care staff cancel their own order while no visit is booked (issue 16)."""
+
+    order_id: UUID
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 class MessageAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -73,11 +88,13 @@ ARGUMENTS: dict[str, type[msgspec.Struct]] = {
     "lock_report.add": LockReportAdd,
     "message.add": MessageAdd,
     "contact_attempt.add": ContactAttemptAdd,
+    "contact_attempt.withdraw": ContactAttemptWithdraw,
     "order.schedule": OrderSchedule,
     "order.confirm": OrderOnly,
     "order.start": OrderOnly,
     "order.complete": OrderComplete,
     "order.put_on_hold": OrderPutOnHold,
+    "order.cancel": OrderCancel,
     "order.resume": OrderOnly,
 }
 
@@ -166,6 +183,9 @@ async def apply(service: OrderService, principal: Principal, name: str, args: An
         )
         await service.add_contact_attempt(principal, args.order_id, data, args.attempt_id)
         return args.order_id
+    if isinstance(args, ContactAttemptWithdraw):
+        await service.withdraw_contact_attempt(principal, args.order_id, args.attempt_id, args.at)
+        return args.order_id
     if isinstance(args, MessageAdd):
         await service.add_message(
             principal, args.order_id, MessageIn(body=args.body), args.message_id
@@ -181,6 +201,8 @@ async def apply(service: OrderService, principal: Principal, name: str, args: An
         transition = TransitionIn(
             action="complete", completion=args.completion, override_reason=args.override_reason
         )
+    elif isinstance(args, OrderCancel):
+        transition = TransitionIn(action="cancel", reason=args.reason)
     elif isinstance(args, OrderPutOnHold):
         transition = TransitionIn(
             action="put_on_hold", hold_until=args.hold_until, reason=args.reason

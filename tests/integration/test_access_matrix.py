@@ -245,6 +245,8 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/orders/{order_id}/transitions",
             "/api/orders/{order_id}/assignment",
             "/api/orders/{order_id}/contact-attempts",
+            # Taking back a call: every actor of this world, test_call_withdrawal.py.
+            "/api/orders/{order_id}/contact-attempts/{attempt_id}",
             "/api/customers/{customer_id}",
             "/api/users",
             "/api/users/{user_id}",

@@ -26,7 +26,8 @@ FITTERS = ["fitter_1", "fitter_1b", None]  # None: unassigned
 # a lock no order names, whose scope comes only through the customer's orders.
 ORDER_CUSTOMERS = ["customer_a", "customer_a", "customer_c"]
 ORDERS = len(ORDER_CUSTOMERS)
-MUTATIONS = ["contact_attempt.add", "message.add"]
+# A withdrawal (the app's undo of a call) names the newest call logged on its order.
+MUTATIONS = ["contact_attempt.add", "message.add", "contact_attempt.withdraw"]
 # Synced entities REST lists for a user (outcomes of mutations have no REST list).
 COMPARED = ("order", "customer", "lock", "contact_attempt", "order_event", "message")
 
@@ -139,28 +140,48 @@ async def _run(database_url: str, tmp_dir, program: list[tuple]) -> None:
             for i, name in enumerate(CLIENTS)
         ]
         expected: dict[str, str] = {}  # mutation id -> status predicted at first delivery
+        sender: dict[str, str] = {}  # mutation id -> the user who sent it
+        target: dict[str, str] = {}  # withdrawal's mutation id -> the call's mutation id
+        withdrawn: set[str] = set()  # calls (their mutation ids) predicted taken back
         made: dict[str, tuple[str, str]] = {}  # mutation id -> (entity, row id it makes)
         order_of: dict[str, str] = {}  # mutation id -> order id
         seen: set[str] = set()
 
         async def settle() -> None:
             """Check the outcome of mutations the server has now recorded for the first time."""
-            for row in await SyncMutation.select(SyncMutation.id, SyncMutation.status):
+            for row in await SyncMutation.select(
+                SyncMutation.id, SyncMutation.name, SyncMutation.status, SyncMutation.message
+            ):
                 mid = str(row["id"])
                 if mid not in seen:
                     seen.add(mid)
                     assert mid in expected, "the server recorded a mutation nobody sent"
-                    assert row["status"] == expected[mid], (mid, row["status"], expected[mid])
+                    assert row["status"] == expected[mid], (row, expected[mid])
 
         def predict(client_index: int) -> None:
             # Everything this client sends now is delivered in order; the outcome depends on who
             # holds the order at this moment.
+            delivered = set(seen)
             for pending in clients[client_index].outbox:
                 if pending.id not in seen:
                     order_index = orders.index(pending.args["order_id"])
-                    expected[pending.id] = outcome(
-                        CLIENTS[client_index], pending.name, assigned[order_index]
-                    )
+                    user = CLIENTS[client_index]
+                    status = outcome(user, pending.name, assigned[order_index])
+                    if pending.name == "contact_attempt.withdraw":
+                        # Taken back only by who logged it, once, after it reached the server.
+                        call = target[pending.id]
+                        if not (
+                            status == "applied"
+                            and call in delivered
+                            and expected.get(call) == "applied"
+                            and call not in withdrawn
+                            and sender[call] == user
+                        ):
+                            status = "rejected"
+                        else:
+                            withdrawn.add(call)
+                    expected[pending.id] = status
+                delivered.add(pending.id)
 
         async def compare(client_index: int) -> None:
             """The client, just pulled, holds exactly what REST shows its user."""
@@ -173,6 +194,20 @@ async def _run(database_url: str, tmp_dir, program: list[tuple]) -> None:
             if op == "add":
                 order_index, name = b
                 row_id = str(uuid.uuid4())
+                if name == "contact_attempt.withdraw":
+                    calls = [
+                        m
+                        for m, (entity, _) in made.items()
+                        if entity == "contact_attempt" and order_of[m] == orders[order_index]
+                    ]
+                    if not calls:
+                        continue
+                    args = {"order_id": orders[order_index], "attempt_id": made[calls[-1]][1]}
+                    mid = clients[a].enqueue(name, args)
+                    target[mid] = calls[-1]
+                    sender[mid] = CLIENTS[a]
+                    order_of[mid] = orders[order_index]
+                    continue
                 if name == "contact_attempt.add":
                     args = {
                         "order_id": orders[order_index],
@@ -186,6 +221,7 @@ async def _run(database_url: str, tmp_dir, program: list[tuple]) -> None:
                     entity = "message"
                 mid = clients[a].enqueue(name, args)
                 made[mid] = (entity, row_id)
+                sender[mid] = CLIENTS[a]
                 order_of[mid] = orders[order_index]
             elif op == "push":
                 sync = clients[a]
@@ -228,14 +264,15 @@ async def _run(database_url: str, tmp_dir, program: list[tuple]) -> None:
             for r in await SyncMutation.select(SyncMutation.id, SyncMutation.status)
         }
         assert recorded == expected
-        # 0 doubled: the rows on the server are exactly those of applied mutations.
+        # 0 doubled: the rows on the server are exactly those of applied mutations (less the
+        # calls taken back by an applied withdrawal).
         for entity, table in (("contact_attempt", ContactAttempt), ("message", OrderMessage)):
             ids = [str(r["id"]) for r in await table.select(table.id)]
             assert len(ids) == len(set(ids))
             assert set(ids) == {
                 made[m][1]
                 for m, status in expected.items()
-                if status == "applied" and made[m][0] == entity
+                if status == "applied" and m in made and made[m][0] == entity and m not in withdrawn
             }
         # After a pull every client holds exactly its scope: what REST shows, and the model.
         for index, sync in enumerate(clients):
@@ -250,6 +287,23 @@ async def _run(database_url: str, tmp_dir, program: list[tuple]) -> None:
 # unassignment) the other lock at the customer must leave fitter 1's pull and reach fitter 1b's.
 @example(program=[("pull", 0, 0), ("reassign", 0, 1), ("reassign", 1, 1), ("pull", 0, 0)])
 @example(program=[("pull", 2, 0), ("reassign", 2, 2), ("pull", 0, 0), ("reassign", 2, 1)])
+# The undo of a call: taken back once (a resend and a second device's undo change nothing),
+# never by the planner, and gone from every pull.
+@example(
+    program=[
+        ("add", 0, (0, "contact_attempt.add")),
+        ("add", 0, (0, "contact_attempt.withdraw")),
+        ("push", 0, "twice"),
+        ("add", 1, (0, "contact_attempt.withdraw")),
+        ("push", 1, "lost_ack"),
+        ("add", 3, (1, "contact_attempt.add")),
+        ("add", 0, (1, "contact_attempt.withdraw")),
+        ("push", 3, "ok"),
+        ("push", 0, "ok"),
+        ("pull", 0, 0),
+        ("pull", 3, 0),
+    ]
+)
 @settings(
     max_examples=20,
     deadline=None,
