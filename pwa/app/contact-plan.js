@@ -56,10 +56,12 @@ export function nextCall(order, attempts, now = new Date(), rules = RULES) {
     return a;
   };
 
+  // The current gap: working days before today since the last call (or the ordering day).
   const missed = [];
-  let d = cal.nextWorkingDay(local(new Date(order.ordered_at)).date);
+  const lastDay = [local(new Date(order.ordered_at)).date, ...daysTried].sort().pop();
+  let d = cal.nextWorkingDay(lastDay);
   while (d < l.date) {
-    if (!daysTried.has(d)) missed.push(d);
+    missed.push(d);
     d = cal.nextWorkingDay(d);
   }
 

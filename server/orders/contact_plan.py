@@ -49,7 +49,9 @@ WINDOWS: tuple[CallWindow, ...] = (MORNING, MIDDAY, AFTERNOON)
 class CallSuggestion:
     at: datetime  # local time, timezone-aware
     window: str
-    # Working days after the ordering day, before today, with no attempt: the routine missed.
+    # The working days, before today, since the last attempt (or since the ordering day) with
+    # no attempt: the routine's current gap. A call today closes it (issue 16: the flag is true
+    # now, not a record of past gaps; the history keeps every call).
     missed_days: tuple[date, ...]
 
 
@@ -70,10 +72,9 @@ def missed_days(
     attempt_days: set[date], ordered_on: date, today: date, cal: WorkingDayCalendar
 ) -> tuple[date, ...]:
     missed: list[date] = []
-    day = cal.next_working_day(ordered_on)
+    day = cal.next_working_day(max([ordered_on, *attempt_days]))
     while day < today:
-        if day not in attempt_days:
-            missed.append(day)
+        missed.append(day)
         day = cal.next_working_day(day)
     return tuple(missed)
 

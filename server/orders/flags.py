@@ -10,7 +10,7 @@ from typing import Any
 from server.calendar.working_days import WorkingDayCalendar
 from server.clock import LOCAL_ZONE
 from server.orders import sla
-from server.orders.lifecycle import OPEN_STATUSES, OrderStatus
+from server.orders.lifecycle import OPEN_STATUSES, SEEKING_CONTACT, OrderStatus
 from server.orders.tables import WorkOrder
 
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
@@ -34,6 +34,11 @@ def is_overdue(row: dict[str, Any], today: date) -> bool:
 
 def is_at_risk(row: dict[str, Any], today: date, cal: WorkingDayCalendar) -> bool:
     return sla.at_risk(cal, row["due_on"], today, is_open=_is_open(row))
+
+
+def is_escalated_now(row: dict[str, Any]) -> bool:
+    """Escalated and still seeking contact (``escalated_filter`` below; pwa/app/flags.js)."""
+    return bool(row["escalation_level"]) and row["status"] in SEEKING_CONTACT
 
 
 def is_report_late(row: dict[str, Any], today: date) -> bool:
@@ -76,5 +81,10 @@ def at_risk_filter(cal: WorkingDayCalendar, today: date, wanted: bool) -> Any:
 
 
 def escalated_filter(wanted: bool) -> Any:
-    """Escalated: raised to a level above none (server.orders.escalation)."""
-    return WorkOrder.escalation_level > 0 if wanted else WorkOrder.escalation_level == 0
+    """Escalated now: raised to a level above none (server.orders.escalation) and still seeking
+    contact. Once someone is reached and the visit booked, the escalation is history (the
+    order's events keep it) and the flag is no longer shown (issue 16; pwa/app/flags.js)."""
+    now = (WorkOrder.escalation_level > 0) & WorkOrder.status.is_in(list(SEEKING_CONTACT))
+    if wanted:
+        return now
+    return (WorkOrder.escalation_level == 0) | WorkOrder.status.not_in(list(SEEKING_CONTACT))

@@ -72,6 +72,25 @@ def test_holidays_are_skipped_and_missed_days_reported() -> None:
     assert later.at == local(date(2026, 6, 24), 8, 0)
 
 
+def test_the_gap_is_the_current_one_and_a_call_today_closes_it() -> None:
+    """Issue 16: "3 arbetsdagar utan kontaktförsök" is true now, not a record of past gaps."""
+    ordered = date(2026, 3, 2)  # Monday
+    monday_next = local(date(2026, 3, 9), 9, 0)
+    # No call since the order: Tuesday to Friday are the gap.
+    assert suggest([], monday_next, ordered).missed_days == tuple(
+        date(2026, 3, d) for d in (3, 4, 5, 6)
+    )
+    # A call on Wednesday: only Thursday and Friday are the gap now.
+    wednesday = [local(date(2026, 3, 4), 10, 0)]
+    assert suggest(wednesday, monday_next, ordered).missed_days == (
+        date(2026, 3, 5),
+        date(2026, 3, 6),
+    )
+    # Today's call logged: no gap, whatever came before.
+    today = [local(date(2026, 3, 9), 8, 30)]
+    assert suggest(today, monday_next, ordered).missed_days == ()
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(

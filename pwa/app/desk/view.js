@@ -4,6 +4,7 @@ import { t, getLang, fmtTime, fmtShortDay } from '../i18n.js';
 import { html, kindLabel, statusLabel } from '../ui.js';
 import { ApiError, NetworkError } from '../api.js';
 import { calendar } from '../rules.js';
+import { flagsNow } from '../flags.js';
 import * as api from './api.js';
 import { clashes, clockLabel, span } from './plan.js';
 
@@ -67,8 +68,9 @@ export async function send(p) {
 }
 
 export function flagsOf(o) {
-  return html`${o.escalation_level > 0 ? html`<span class="flag danger">${t('flag.escalated')}</span>` : ''}
-    ${o.overdue ? html`<span class="flag danger">${t('flag.overdue')}</span>` : ''}
+  const now = flagsNow(o);
+  return html`${now.escalated ? html`<span class="flag danger">${t('flag.escalated')}</span>` : ''}
+    ${now.overdue ? html`<span class="flag danger">${t('flag.overdue')}</span>` : ''}
     ${o.status === 'on_hold' && o.hold_until ? html`<span class="flag warn">${t('desk.on_hold_until', { date: fmtShortDay(o.hold_until) })}</span>` : ''}`;
 }
 

@@ -8,6 +8,7 @@ import { html, Screen, kindLabel, statusLabel } from '../ui.js';
 import * as api from '../desk/api.js';
 import { errorText } from '../desk/view.js';
 import { today, addDays } from '../time.js';
+import { flagsNow } from '../flags.js';
 
 const KINDS = ['installation', 'service', 'battery', 'removal', 'inspection'];
 const STATUSES = ['ordered', 'contacting', 'scheduled', 'ready_to_print', 'awaiting_response', 'manual_followup',
@@ -128,9 +129,9 @@ class DeskActivity extends Screen {
         <tbody>${this.items.map((o) => html`<tr data-testid="activity-${o.reference}">
           <th scope="row"><a href="/desk/orders/${o.id}">${o.reference}</a><br>${o.customer_name}</th>
           <td>${kindLabel(o.kind)} · ${statusLabel(o.status)}<br>
-            ${o.escalation_level > 0 ? html`<span class="flag danger">${t('flag.escalated')}</span>` : ''}
-            ${o.overdue ? html`<span class="flag danger">${t('flag.overdue')}</span>` : ''}
-            ${o.at_risk && !o.overdue ? html`<span class="flag warn">${t('flag.at_risk')}</span>` : ''}
+            ${flagsNow(o).escalated ? html`<span class="flag danger">${t('flag.escalated')}</span>` : ''}
+            ${flagsNow(o).overdue ? html`<span class="flag danger">${t('flag.overdue')}</span>` : ''}
+            ${flagsNow(o).atRisk ? html`<span class="flag warn">${t('flag.at_risk')}</span>` : ''}
             ${o.forwarded_done_by ? html`<span class="flag warn">${t('activity.done_by', { date: fmtShortDay(o.forwarded_done_by) })}</span>` : ''}</td>
           <td data-testid="next-step">${t(`activity.next.${o.next_step}`)}
             ${o.days_without_call != null ? html`<br><span class="muted" data-testid="days-without-call">${t('activity.quiet_days', { n: o.days_without_call })}</span>` : ''}</td>

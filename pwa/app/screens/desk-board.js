@@ -5,6 +5,7 @@
 import { t, fmtShortDay, fmtTime, fmtDay } from '../i18n.js';
 import { html, Screen, announce, kindLabel, statusLabel } from '../ui.js';
 import { calendar } from '../rules.js';
+import { escalatedNow } from '../flags.js';
 import { today, local, addDays } from '../time.js';
 import * as api from '../desk/api.js';
 import {
@@ -79,7 +80,7 @@ class DeskBoard extends Screen {
       due_to: f.due_to, escalated: f.escalated ? true : undefined, area: f.area,
     });
     // Escalated first, then the earliest due, as the activity list works (seed 001).
-    return items.sort((a, b) => (b.escalation_level - a.escalation_level)
+    return items.sort((a, b) => (Number(escalatedNow(b)) - Number(escalatedNow(a)))
       || String(a.due_on || '9999').localeCompare(String(b.due_on || '9999'))
       || a.reference.localeCompare(b.reference));
   }
@@ -186,7 +187,7 @@ class DeskBoard extends Screen {
   block(b, { columns = false } = {}) {
     const o = b.order;
     const label = `${t('desk.block_label', { n: b.position, time: fmtTime(o.planned_start), ref: o.reference, customer: o.customer_name, status: statusLabel(o.status) })}${b.overlaps ? `, ${t('desk.overlaps')}` : ''}`;
-    return html`<a class="block s-${o.status} ${o.escalation_level > 0 ? 'escalated' : ''} ${b.overlaps ? 'clash' : ''}" href="/desk/orders/${o.id}" draggable="true"
+    return html`<a class="block s-${o.status} ${escalatedNow(o) ? 'escalated' : ''} ${b.overlaps ? 'clash' : ''}" href="/desk/orders/${o.id}" draggable="true"
       data-drag data-order-id="${o.id}" data-testid="block-${o.reference}"
       ${columns ? html`data-col-start="${dayColumn(b.from)}" data-col-end="${Math.max(dayColumn(b.to), dayColumn(b.from) + 1)}" data-lane="${b.lane}"` : ''}
       aria-label="${label}" title="${label}">

@@ -1,11 +1,13 @@
 // One order in a list: reference, customer, address, status and flags; the whole card links.
 import { t, fmtDateTime, fmtShortDay } from '../i18n.js';
 import { html, statusLabel, kindLabel } from '../ui.js';
+import { flagsNow } from '../flags.js';
 
 export function flags(o) {
-  return html`${o.escalation_level > 0 ? html`<span class="flag danger">${t('flag.escalated')}</span>` : ''}
-    ${o.overdue ? html`<span class="flag danger">${t('flag.overdue')}</span>` : ''}
-    ${o.at_risk && !o.overdue ? html`<span class="flag warn">${t('flag.at_risk')}</span>` : ''}
+  const now = flagsNow(o);
+  return html`${now.escalated ? html`<span class="flag danger" data-testid="flag-escalated">${t('flag.escalated')}</span>` : ''}
+    ${now.overdue ? html`<span class="flag danger" data-testid="flag-overdue">${t('flag.overdue')}</span>` : ''}
+    ${now.atRisk ? html`<span class="flag warn" data-testid="flag-at-risk">${t('flag.at_risk')}</span>` : ''}
     ${o._pending ? html`<span class="flag pending">${t('flag.unsynced')}</span>` : ''}`;
 }
 
