@@ -17,6 +17,7 @@ field                                 source
 ``country``, ``non_working_eves``     the settings (``LOCKWORK_COUNTRY``, ``..._NON_WORKING_EVES``)
 ``calendar.days_off``                 ``server/calendar/working_days.py`` (holidays and eves)
 ``contact_plan``                      ``server/orders/contact_plan.py`` (windows, rounding)
+``working_hours``                     ``server/calendar/working_hours.py`` (minutes of the day)
 ``checklist``                         ``server/orders/checklist.py``
 ``kinds_...``,                        ``server/orders/lifecycle.py``
 ``statuses_seeking_contact``
@@ -37,6 +38,7 @@ from typing import Any
 
 from server.accounts.permissions import ROLES_BY_ORGANISATION_KIND
 from server.calendar.working_days import WorkingDayCalendar
+from server.calendar.working_hours import WORKING_DAY_END, WORKING_DAY_START
 from server.orders import checklist, contact_plan
 from server.orders.lifecycle import (
     EVIDENCE_POLICY,
@@ -121,6 +123,10 @@ def app_rules(cal: WorkingDayCalendar, first_year: int, last_year: int) -> dict[
             "days_off": _days_off(cal, first_year, last_year),
         },
         "contact_plan": _contact_plan(),
+        "working_hours": {
+            "start": _minutes(WORKING_DAY_START),
+            "end": _minutes(WORKING_DAY_END),
+        },
         "checklist": _checklist(),
         "kinds_on_existing_lock": sorted(kind.value for kind in KINDS_ON_EXISTING_LOCK),
         "kinds_needing_lock_evidence": sorted(kind.value for kind in KINDS_NEEDING_LOCK_EVIDENCE),

@@ -293,11 +293,15 @@ TRANSITIONS: dict[tuple[OrderStatus, Action], Rule] = {
     (OrderStatus.ORDERED, Action.START_CONTACTING): _to(OrderStatus.CONTACTING),
     **{
         (source, Action.SCHEDULE): _to(OrderStatus.SCHEDULED, _needs_planned_start)
+        # A confirmed visit moved to a new time with the customer (issue 16: the fitter
+        # rebooks) is scheduled again, and confirmed again; its lock access goes with the old
+        # time (OrderService.transition revokes on every schedule).
         for source in (
             OrderStatus.ORDERED,
             OrderStatus.CONTACTING,
             OrderStatus.SCHEDULED,
             OrderStatus.MANUAL_FOLLOWUP,
+            OrderStatus.READY_FOR_EXECUTION,
         )
     },
     (OrderStatus.SCHEDULED, Action.CONFIRM): _to(OrderStatus.READY_FOR_EXECUTION),

@@ -185,3 +185,103 @@ def test_the_app_uses_the_rules_the_server_publishes(page: Any, sqlite_server: A
     assert rules == published
     years = rules["calendar"]["first_year"], rules["calendar"]["last_year"]
     assert rules == app_rules(WorkingDayCalendar(), *years)  # the default settings: SE, all eves
+
+
+STATUSES = [
+    "draft",
+    "ordered",
+    "contacting",
+    "scheduled",
+    "ready_for_execution",
+    "in_progress",
+    "on_hold",
+    "done",
+    "cancelled",
+]
+
+
+def test_the_flags_of_an_order_are_the_servers_true_now(page: Any) -> None:
+    """pwa/app/flags.js works the flags out on the phone from today's date (issue 16: a flag
+    clears when its condition ends, also on a phone that has not synced since yesterday); they
+    are the server's (server/orders/flags.py) for every status, due date and moment."""
+    from server.orders import flags
+
+    rng = random.Random(16)
+    cal = WorkingDayCalendar("SE")
+    rows = []
+    for _ in range(CASES):
+        anchor = rng.choice(ANCHORS)
+        now = datetime.combine(anchor, datetime.min.time(), LOCAL_ZONE) + timedelta(
+            hours=rng.uniform(0, 24 * 6)
+        )
+        due = anchor + timedelta(days=rng.randint(-4, 8)) if rng.random() < 0.9 else None
+        rows.append(
+            {
+                "status": rng.choice(STATUSES),
+                "due_on": due.isoformat() if due else None,
+                "escalation_level": rng.choice([0, 0, 1, 2]),
+                "now": now.astimezone(UTC).isoformat(),
+            }
+        )
+    got = page.evaluate(
+        """async (rows) => {
+          const { flagsNow } = await import('/app/flags.js');
+          return rows.map((r) => flagsNow(r, new Date(r.now)));
+        }""",
+        rows,
+    )
+    for row, answer in zip(rows, got, strict=True):
+        today = datetime.fromisoformat(row["now"]).astimezone(LOCAL_ZONE).date()
+        server_row = {
+            **row,
+            "due_on": date.fromisoformat(row["due_on"]) if row["due_on"] else None,
+            "completed_at": None,
+            "report_deadline": None,
+        }
+        expected = {
+            "escalated": flags.is_escalated_now(server_row),
+            "overdue": flags.is_overdue(server_row, today),
+            "atRisk": flags.is_at_risk(server_row, today, cal),
+        }
+        assert answer == expected, row
+
+
+def _first_bookable_hour(now: datetime, minutes: int, cal: WorkingDayCalendar) -> datetime:
+    """Written out from the rule, by scanning: the first whole local hour after ``now`` on a
+    working day, inside the working hours, with room for the visit."""
+    from server.calendar.working_hours import WORKING_DAY_END, WORKING_DAY_START
+
+    local_now = now.astimezone(LOCAL_ZONE)
+    hour = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    while True:
+        start = hour.hour * 60
+        begins = WORKING_DAY_START.hour * 60 + WORKING_DAY_START.minute
+        ends = WORKING_DAY_END.hour * 60 + WORKING_DAY_END.minute
+        if cal.is_working_day(hour.date()) and begins <= start and start + minutes <= ends:
+            return hour
+        hour = (hour + timedelta(hours=1)).astimezone(LOCAL_ZONE)
+
+
+def test_the_booking_suggestion_is_inside_working_hours(page: Any) -> None:
+    """Issue 16: the phone suggests a time a fitter would book, never 02:00 or a holiday."""
+    rng = random.Random(2)
+    cal = WorkingDayCalendar("SE")
+    cases = []
+    for _ in range(CASES):
+        anchor = rng.choice(ANCHORS)
+        now = datetime.combine(anchor, datetime.min.time(), LOCAL_ZONE) + timedelta(
+            minutes=rng.randint(0, 60 * 24 * 5)
+        )
+        cases.append(
+            {"now": now.astimezone(UTC).isoformat(), "minutes": rng.choice([30, 60, 90, 240])}
+        )
+    got = page.evaluate(
+        """async (cases) => {
+          const { suggestedStart } = await import('/app/booking-time.js');
+          return cases.map((c) => suggestedStart(c.minutes, new Date(c.now)).toISOString());
+        }""",
+        cases,
+    )
+    for case, answer in zip(cases, got, strict=True):
+        expected = _first_bookable_hour(datetime.fromisoformat(case["now"]), case["minutes"], cal)
+        assert datetime.fromisoformat(answer.replace("Z", "+00:00")) == expected, case

@@ -113,13 +113,19 @@ async def test_assign_and_plan_in_one_step_or_not_at_all(client, world) -> None:
     ]
     assert actions[-2:] == ["assign", "schedule"]
 
-    # Sent to execution, it takes no new time: the new fitter with a new time is refused as
-    # a whole, and the order keeps its fitter, time and version.
+    # Once the visit has started it takes no new time: the new fitter with a new time is
+    # refused as a whole, and the order keeps its fitter, time and version.
     confirmed = await client.post(
         f"/api/orders/{order_id}/transitions", json={"action": "confirm"}, headers=planner.headers
     )
     assert confirmed.status_code == 201, confirmed.text
-    kept = confirmed.json()
+    started = await client.post(
+        f"/api/orders/{order_id}/transitions",
+        json={"action": "start"},
+        headers=world["fitter_1b"].headers,
+    )
+    assert started.status_code == 201, started.text
+    kept = started.json()
     refused = await client.post(
         f"/api/orders/{order_id}/assignment",
         json={"fitter_id": world["fitter_1"].user_id, "planned_start": start},

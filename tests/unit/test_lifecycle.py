@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("contacting", "schedule"): "scheduled",
     ("scheduled", "schedule"): "scheduled",
     ("manual_followup", "schedule"): "scheduled",
+    ("ready_for_execution", "schedule"): "scheduled",  # rebooked (issue 16)
     ("scheduled", "confirm"): "ready_for_execution",
     ("manual_followup", "confirm"): "ready_for_execution",
     ("scheduled", "lock_appointment"): "ready_to_print",

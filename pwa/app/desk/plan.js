@@ -3,13 +3,15 @@
 // orders and the working-day calendar (calendar.js, from the rules the server publishes) come
 // in, so the browser tests can call these directly (tests/browser/test_desk.py).
 import { addDays, atLocal, local, weekday } from '../time.js';
+import { RULES } from '../rules.js';
 
 // The day view shows 07:00 to 18:00: the working day and an hour after it for a late visit.
 export const DAY_FIRST_HOUR = 7;
 export const DAY_LAST_HOUR = 18;
-// Fitters work 07:00-17:00 (local time); a visit outside it is a clash the planner confirms.
-export const WORK_START_MINUTES = 7 * 60;
-export const WORK_END_MINUTES = 17 * 60;
+// The fitters' working hours (server/calendar/working_hours.py, published in the app's rules);
+// a visit outside them is a clash the planner confirms.
+export const WORK_START_MINUTES = RULES.working_hours.start;
+export const WORK_END_MINUTES = RULES.working_hours.end;
 // A slot of the day view is an hour; an order dropped on it gets the slot's length as its
 // estimate, and an order without an estimate is shown as an hour (as the iCalendar feed does).
 export const SLOT_MINUTES = 60;
