@@ -58,6 +58,8 @@ class OrderFacts:
     ordering_organisation_id: str
     performing_organisation_id: str | None
     assigned_fitter_id: str | None
+    # The order's status, where a rule depends on it (None: a rule that does not).
+    status: str | None = None
 
 
 def _relations(principal: Principal, order: OrderFacts) -> frozenset[Role]:
@@ -98,8 +100,18 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
 }
 
 
+# Home-care staff cancel their own order while no visit is booked (issue 16); once a fitter's
+# day is planned around it, the fitters' planner cancels it (staff write to them on the order).
+ORDERER_CANCELLABLE = frozenset({"draft", "ordered", "contacting"})
+
+
 def can_transition(principal: Principal, order: OrderFacts, action: Action) -> bool:
-    return principal.is_admin or bool(_relations(principal, order) & ACTION_ROLES[action])
+    if principal.is_admin:
+        return True
+    relations = _relations(principal, order) & ACTION_ROLES[action]
+    if action is Action.CANCEL and relations == {Role.ORDERER}:
+        return order.status is None or order.status in ORDERER_CANCELLABLE
+    return bool(relations)
 
 
 def can_log_contact_attempt(principal: Principal, order: OrderFacts) -> bool:

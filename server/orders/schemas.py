@@ -171,6 +171,8 @@ class OrderOut(msgspec.Struct, kw_only=True):
     version: int
     allowed_actions: list[str]
     completion: CompletionOut | None = None
+    # Who is coming, for home-care staff and the planner (None while unassigned).
+    assigned_fitter_name: str | None = None
     # Due today or on the next working day, not done yet.
     at_risk: bool = False
     # The completion report was filed (or is still missing) after its deadline.

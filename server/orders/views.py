@@ -64,6 +64,7 @@ def order_out(
         checklist=dict(row["checklist"] or {}),
         description=row["description"],
         assigned_fitter_id=row["assigned_fitter"],
+        assigned_fitter_name=row.get("assigned_fitter_name"),
         planned_start=row["planned_start"],
         estimate_minutes=row["estimate_minutes"],
         ordered_at=row["ordered_at"],

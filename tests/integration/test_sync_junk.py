@@ -31,6 +31,8 @@ NAMES = [
     "order.start",
     "order.complete",
     "order.put_on_hold",
+    "order.cancel",
+    "contact_attempt.withdraw",
     "order.resume",
     "lock_report.add",
 ]
