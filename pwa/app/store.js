@@ -5,6 +5,7 @@
 // on every read, so pulled server state is never overwritten by stale local guesses).
 // No DOM here: this module also runs inside the service worker.
 import { ENTITIES, CHILDREN, read, write, get, getAll, byIndex, req } from './db.js';
+import { flagsNow, escalatedNow } from './flags.js';
 
 // Notifies screens (this page) and other tabs (BroadcastChannel) that data changed.
 export const changes = new EventTarget();
@@ -25,16 +26,17 @@ export const FILTERS = {
   to_contact: (o) => ['ordered', 'contacting'].includes(o.status),
   booked: (o) => ['scheduled', 'ready_to_print', 'awaiting_response', 'manual_followup',
     'ready_for_execution', 'in_progress'].includes(o.status),
-  overdue: (o) => o.overdue && OPEN.includes(o.status),
-  escalated: (o) => o.escalation_level > 0 && OPEN.includes(o.status),
+  overdue: (o) => flagsNow(o).overdue,
+  escalated: escalatedNow,
   done: (o) => ['done', 'cancelled'].includes(o.status),
 };
 
 // What a fitter may do next in each status, used while local changes are pending (the
 // server's allowed_actions describe the server's state, which the overlay has moved past).
 const FITTER_ACTIONS = {
-  ordered: ['schedule'], contacting: ['schedule'], scheduled: ['schedule', 'confirm'],
-  manual_followup: ['schedule', 'confirm'], ready_for_execution: ['start'], in_progress: ['complete'],
+  ordered: ['schedule', 'put_on_hold'], contacting: ['schedule', 'put_on_hold'],
+  scheduled: ['schedule', 'confirm', 'put_on_hold'], manual_followup: ['schedule', 'confirm', 'put_on_hold'],
+  ready_for_execution: ['start', 'schedule', 'put_on_hold'], in_progress: ['complete', 'put_on_hold'],
 };
 
 // -- meta ---------------------------------------------------------------------------------
@@ -71,6 +73,8 @@ function overlay(order, outbox) {
     if (m.name === 'order.schedule') Object.assign(o, { status: 'scheduled', planned_start: m.args.planned_start, estimate_minutes: m.args.estimate_minutes ?? o.estimate_minutes });
     if (m.name === 'order.confirm') o.status = 'ready_for_execution';
     if (m.name === 'order.start') o.status = 'in_progress';
+    if (m.name === 'order.cancel') Object.assign(o, { status: 'cancelled', cancel_reason: m.args.reason });
+    if (m.name === 'order.put_on_hold') Object.assign(o, { status: 'on_hold', hold_until: m.args.hold_until });
     if (m.name === 'order.complete') Object.assign(o, { status: 'done', completion: m.args.completion, _awaiting_server: true });
   }
   o.allowed_actions = FITTER_ACTIONS[o.status] || [];
@@ -78,8 +82,8 @@ function overlay(order, outbox) {
 }
 
 // Escalated first, then overdue, then oldest first (as the server lists them).
-const byUrgency = (a, b) => (b.escalation_level - a.escalation_level)
-  || (Number(b.overdue) - Number(a.overdue))
+const byUrgency = (a, b) => (Number(escalatedNow(b)) - Number(escalatedNow(a)))
+  || (Number(flagsNow(b).overdue) - Number(flagsNow(a).overdue))
   || String(a.ordered_at || '').localeCompare(String(b.ordered_at || ''));
 
 export async function orders(filter = 'open') {
@@ -103,12 +107,15 @@ export async function orderDetail(id) {
       byIndex(tx, 'message', 'order_id', id)]);
     const byTime = (a, b) => String(a.at).localeCompare(String(b.at));
     const probs = allProblems.filter((p) => p.order_id === id);
+    // A call being taken back (the undo, still in the outbox) is gone already for every rule
+    // that counts calls; a refused undo leaves the outbox and the call shows again.
+    const withdrawing = new Set(outbox.filter((m) => m.name === 'contact_attempt.withdraw').map((m) => m.args.attempt_id));
     if (!row) return { order: null, problems: probs };
     const [customer, lock] = await Promise.all([
       get(tx, 'customer', row.customer_id), row.lock_id ? get(tx, 'lock', row.lock_id) : null]);
     return {
       order: overlay(row, outbox), customer, lock, problems: probs,
-      attempts: attempts.sort(byTime), events: events.sort(byTime), messages: messages.sort(byTime),
+      attempts: attempts.filter((a) => !withdrawing.has(a.id)).sort(byTime), events: events.sort(byTime), messages: messages.sort(byTime),
       pending: outbox.filter((m) => m.args.order_id === id),
     };
   });

@@ -427,7 +427,7 @@ def test_send_to_execution_offers_only_what_the_status_allows(
     order = planned(world, queued_order(world)["id"], world.fitter.user["id"], day, 11)
     desk.goto(f"{sqlite_server.url}/desk/orders/{order['id']}")
     desk.get_by_test_id("desk-confirm").click()
-    expect(desk.get_by_test_id("desk-message")).to_contain_text("klar att utföra")
+    expect(desk.get_by_test_id("desk-message")).to_contain_text("redo för besöket")
     assert world.order(order["id"])["status"] == "ready_for_execution"
     # Ready for execution: no new time from here (the life cycle has no schedule step), no
     # second confirm; hold and cancel stay.

@@ -267,9 +267,11 @@ FORMS = {
     "login": "the error under the form",
     "call": "the call in the list, one more unsynced change",
     "book": "the booking queued: two more unsynced changes",
+    "hold-visit": "the fitter's hold form's error: no date",
     "complete": "the report queued, 'waiting for the server'",
     "message": "the message in the list, one more unsynced change",
     "details": "the summary step of a new order",
+    "cancel-order": "the cancel form's error: no reason (home-care staff)",
     "gateway-pair": "the gateway panel's error under the form",
     # The planner's desk (issue 11): online forms, kept as they are on a data change.
     "queue-filter": "the queue listed anew",
@@ -400,6 +402,14 @@ def test_every_form_of_the_app_submits_through_its_handler_after_a_refresh(
     assert_not_reloaded(page, url)
     covered.add("book")
 
+    form = refreshed(page, "hold-visit", how)
+    page.get_by_test_id("hold").locator("summary").click()
+    form.get_by_test_id("hold-submit").click()  # no date: the form says so, nothing queued
+    expect(form.locator(".error")).to_have_text("Ange ett datum efter i dag.")
+    expect(page.get_by_test_id("pending-count")).to_have_text(f"{before + 4} osynkade")
+    assert_not_reloaded(page, url)
+    covered.add("hold-visit")
+
     url = f"{server}/orders/{started['id']}"
     page.goto(url)
     mark_page(page)
@@ -443,6 +453,20 @@ def test_every_form_of_the_app_submits_through_its_handler_after_a_refresh(
     )
     assert_not_reloaded(page, server + "/orders/new")
     covered.add("details")
+
+    # Home-care staff: cancelling their own order, not booked yet.
+    mine = world.new_order(f"Makuleras ({how})")
+    url = f"{server}/orders/{mine['id']}"
+    page.goto(url)
+    expect(page.get_by_test_id("order-status")).to_be_visible()
+    mark_page(page)
+    form = refreshed(page, "cancel-order", how)
+    page.get_by_test_id("cancel-order").locator("summary").click()
+    form.get_by_test_id("cancel-submit").click()  # no reason: the form says so
+    expect(form.locator(".error")).to_contain_text("Skriv varför")
+    assert world.order(mine["id"])["status"] != "cancelled"
+    assert_not_reloaded(page, url)
+    covered.add("cancel-order")
     assert phone.errors == []
     phone.close()
 

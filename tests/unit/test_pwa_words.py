@@ -22,6 +22,7 @@ OTHER_EVENTS = {
     "create",
     "assign",
     "contact_attempt",
+    "contact_attempt_withdrawn",
     "escalate",
     "forward",
     "forward_done",
@@ -55,3 +56,24 @@ def test_every_event_of_the_history_has_a_sentence(language: str) -> None:
     events = {a.value for a in Action} | OTHER_EVENTS | {f"lock_{p}" for p in LOCK_PURPOSES}
     missing = sorted(e for e in events if f"action.{e}" not in keys(language))
     assert missing == []
+
+
+def _glossary_never() -> dict[str, list[str]]:
+    """The "never (sv)" column of the glossary in pwa/README.md, by the thing it names."""
+    readme = (I18N.parent.parent / "README.md").read_text(encoding="utf-8")
+    never: dict[str, list[str]] = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[3] and cells[3] not in ("never (sv)", "---"):
+            never[cells[0]] = [w.strip() for w in cells[3].split(",") if w.strip()]
+    return never
+
+
+def test_the_swedish_texts_follow_the_glossary() -> None:
+    never = _glossary_never()
+    assert "`cancelled`, cancel" in never  # the table was read
+    text = (I18N / "sv.js").read_text(encoding="utf-8").lower()
+    found = sorted(
+        (thing, word) for thing, words in never.items() for word in words if word.lower() in text
+    )
+    assert found == []

@@ -1,6 +1,6 @@
 // One order: what to do next at the bottom (log a call, book, start, complete), then the
 // customer and contacts, description, checklist, lock, calls, messages and history.
-import { t, tOr, getLang, fmtDateTime, fmtShortDay } from '../i18n.js';
+import { t, tOr, getLang, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
 import { html, Screen, statusLabel, kindLabel, mapLink, telLink, announce } from '../ui.js';
 import { route, currentUser } from '../router.js';
 import * as store from '../store.js';
@@ -8,7 +8,8 @@ import * as sync from '../sync.js';
 import { getJson } from '../api.js';
 import { nextCall } from '../contact-plan.js';
 import { RULES } from '../rules.js';
-import { toInputValue, fromInputValue, today } from '../time.js';
+import { toInputValue, fromInputValue, today, local, addDays } from '../time.js';
+import { suggestedStart } from '../booking-time.js';
 import { flags } from './order-card.js';
 import './lock-panel.js';
 
@@ -24,18 +25,22 @@ const SEEKING_CONTACT = RULES.statuses_seeking_contact;
 // A contact attempt's time must not be ahead of the server's clock (the server refuses
 // attempts "in the future"); this margin absorbs the error of our estimate of its clock.
 const CLOCK_MARGIN_MS = 5_000;
-// A booking suggestion starts on the next whole hour.
-const HOUR_MS = 3_600_000;
 const DEFAULT_ESTIMATE_MINUTES = 60;
+// How long "Sparat … Ångra" stays under the thumb after a call is logged: long enough to see a
+// wrong tap and undo it, short enough not to sit over the next call's buttons. The server
+// allows an undo for minutes (server/orders/call_withdrawal.py), so a slow tap still counts.
+const UNDO_SHOWN_MS = 8_000;
 
 class OrderDetail extends Screen {
   static events = [
     ['submit', '[data-form="call"]', 'logCall'],
     ['click', '[data-dial]', 'dial'],
     ['submit', '[data-form="book"]', 'book'],
+    ['submit', '[data-form="hold-visit"]', 'hold'],
     ['submit', '[data-form="complete"]', 'complete'],
     ['submit', '[data-form="message"]', 'message'],
     ['click', '[data-act]', 'actButton'],
+    ['click', '[data-undo-call]', 'undoCall'],
   ];
 
   get orderId() { return this.getAttribute('id'); }
@@ -63,7 +68,7 @@ class OrderDetail extends Screen {
         ${d.pending.length ? html`<p class="pending-note" data-testid="order-pending">${t('detail.pending', { n: d.pending.length })}</p>` : ''}
       </div>
       ${lockPanel && o.status === 'in_progress' ? html`<div data-region="lock-panel-first" data-key="${o.id}" data-keep>${lockPanel}</div>` : ''}
-      <section class="actions-panel" aria-labelledby="next-h" data-region="actions" data-key="${o.status}-${(o.allowed_actions || []).join()}-${o._awaiting_server ? 1 : 0}-${d.attempts.length}">
+      <section class="actions-panel" aria-labelledby="next-h" data-region="actions" data-key="${o.status}-${(o.allowed_actions || []).join()}-${o._awaiting_server ? 1 : 0}-${d.attempts.length}-${this.undoable()?.id || ''}-${this.undoneUntil > Date.now() ? 'u' : ''}">
         <h2 id="next-h">${t('detail.next_step')}</h2>
         ${this.actions(o, d)}
       </section>
@@ -101,14 +106,26 @@ class OrderDetail extends Screen {
     if (o._awaiting_server) {
       parts.push(html`<p class="notice-inline" data-testid="complete-waiting">${t('complete.waiting')}</p>`);
     }
-    if (SEEKING_CONTACT.includes(o.status) || allowed.includes('schedule')) parts.push(this.callForm(o, d));
-    if (allowed.includes('schedule')) parts.push(this.bookForm(o));
+    // A confirmed visit is not called about again; it may be moved (rebooked) if need be.
+    const ready = o.status === 'ready_for_execution';
+    if (SEEKING_CONTACT.includes(o.status) || (allowed.includes('schedule') && !ready)) parts.push(this.callForm(o, d));
+    if (allowed.includes('schedule') && !ready) parts.push(this.bookForm(o));
     if (allowed.includes('confirm')) {
       parts.push(html`<button type="button" class="primary" data-act="order.confirm" data-testid="confirm">${t('act.confirm')}</button>`);
     }
     if (allowed.includes('start')) {
-      parts.push(html`<button type="button" class="primary big" data-act="order.start" data-testid="start-visit">${t('act.start')}</button>`);
+      // Started on the day of the visit (or later, if it was missed), not days before it.
+      const visitDay = o.planned_start ? local(new Date(o.planned_start)).date : today();
+      if (visitDay <= today()) {
+        parts.push(html`<button type="button" class="primary big" data-act="order.start" data-testid="start-visit">${t('act.start')}</button>`);
+      } else {
+        parts.push(html`<p data-testid="start-later">${t('act.start_on_day', { date: fmtShortDay(visitDay) })}</p>`);
+      }
     }
+    if (ready && allowed.includes('schedule')) {
+      parts.push(html`<details class="more-actions" data-testid="rebook"><summary>${t('book.rebook')}</summary>${this.bookForm(o)}</details>`);
+    }
+    if (allowed.includes('put_on_hold') && currentUser()?.roles.includes('fitter')) parts.push(this.holdForm(o));
     if (allowed.includes('complete')) {
       // A refused report comes back filled in, so the fitter only adds what was missing.
       const refused = d.problems.filter((p) => p.name === 'order.complete').sort((a, b) => b.at.localeCompare(a.at))[0];
@@ -130,7 +147,7 @@ class OrderDetail extends Screen {
     return html`<form class="call stack" data-form="call" aria-labelledby="call-h">
       <h3 id="call-h">${t('call.title')}</h3>
       ${plan.needed ? html`<p class="next-call" data-testid="next-call">${t('call.next', { time: fmtDateTime(plan.at), window: t(`window.${plan.window}`) })}
-        ${plan.missed_days.length ? html`<br><span class="warn">${t('call.missed', { n: plan.missed_days.length })}</span>` : ''}</p>` : ''}
+        ${plan.missed_days.length ? html`<br><span class="warn" data-testid="missed-days">${t('call.missed', { n: plan.missed_days.length })}</span>` : ''}</p>` : ''}
       <div class="row wrap">${phones.map(([name, phone, whom]) => html`<a class="button secondary" href="${telLink(phone)}"
         data-dial data-whom="${whom}" data-name="${name}" data-phone="${phone}">${t('call.dial', { name })}</a>`)}</div>
       <input type="hidden" name="contact_name"><input type="hidden" name="phone">
@@ -138,20 +155,58 @@ class OrderDetail extends Screen {
       <select id="call-whom" name="to_whom">${WHOM.map((w) => html`<option value="${w}">${t(`whom.${w}`)}</option>`)}</select>
       <label for="call-note">${t('call.note')}</label>
       <textarea id="call-note" name="note" rows="2" maxlength="2000"></textarea>
-      <fieldset><legend>${t('call.outcome')}</legend>
+      <fieldset class="outcome-bar"><legend>${t('call.outcome')}</legend>
+        ${this.undoLine()}
         <div class="outcomes">${OUTCOMES.map((k) => html`<button type="submit" name="outcome" value="${k}" class="${k === 'reached' ? 'primary' : 'secondary'}" data-testid="outcome-${k}">${t(`outcome.${k}`)}</button>`)}</div>
       </fieldset>
     </form>`;
   }
 
+  // The call just logged, while its undo is offered (and the call is still on the order).
+  undoable() {
+    const last = this.lastCall;
+    if (!last || Date.now() >= last.until) return null;
+    return (this.data?.attempts || []).find((a) => a.id === last.id) || null;
+  }
+
+  undoLine() {
+    const call = this.undoable();
+    if (!call) {
+      return this.undoneUntil > Date.now()
+        ? html`<p class="undo-line" data-testid="call-undone">${t('call.undone')}</p>` : '';
+    }
+    const outcome = t(`outcome.${call.outcome}`);
+    const time = fmtTime(call.at);
+    return html`<p class="undo-line" data-testid="call-saved"><span>${t('call.saved_at', { outcome, time })}</span>
+      <button type="button" class="secondary" data-undo-call="${call.id}" data-testid="undo-call"
+        aria-label="${t('call.undo_label', { outcome, time })}">${t('call.undo')}</button></p>`;
+  }
+
+  // Seed 002: an order that cannot be done now waits until an approximate date, and the
+  // planner's queue shows it (and brings it back by itself when the date comes).
+  holdForm(o) {
+    return html`<details class="more-actions" data-testid="hold"><summary>${t('hold.title')}</summary>
+      <form class="stack" data-form="hold-visit" aria-labelledby="hold-h">
+        <h3 id="hold-h" class="visually-hidden">${t('hold.title')}</h3>
+        <p class="muted">${t('hold.lead')}</p>
+        <label for="hold-until">${t('hold.until')}</label>
+        <input id="hold-until" name="hold_until" type="date" min="${addDays(today(), 1)}" aria-describedby="hold-error">
+        <label for="hold-reason">${t('hold.reason')}</label>
+        <textarea id="hold-reason" name="reason" rows="2" maxlength="2000"></textarea>
+        <p class="error" id="hold-error" role="alert"></p>
+        <button type="submit" class="secondary" data-testid="hold-submit">${t('hold.submit')}</button>
+      </form></details>`;
+  }
+
   bookForm(o) {
-    const start = o.planned_start ? new Date(o.planned_start) : new Date(Math.ceil(Date.now() / HOUR_MS) * HOUR_MS);
+    const estimate = o.estimate_minutes || DEFAULT_ESTIMATE_MINUTES;
+    const start = o.planned_start && o.status !== 'ready_for_execution' ? new Date(o.planned_start) : suggestedStart(estimate);
     return html`<form class="book stack" data-form="book" aria-labelledby="book-h">
       <h3 id="book-h">${o.planned_start ? t('book.rebook') : t('book.title')}</h3>
       <label for="book-start">${t('book.when')}</label>
       <input id="book-start" name="planned_start" type="datetime-local" required value="${toInputValue(start)}">
       <label for="book-estimate">${t('book.estimate')}</label>
-      <input id="book-estimate" name="estimate_minutes" type="number" inputmode="numeric" min="5" max="1440" step="5" value="${o.estimate_minutes || DEFAULT_ESTIMATE_MINUTES}">
+      <input id="book-estimate" name="estimate_minutes" type="number" inputmode="numeric" min="5" max="1440" step="5" value="${estimate}">
       <label class="choice"><input type="checkbox" name="confirmed" checked> ${t('book.confirmed')}</label>
       <button type="submit" class="primary" data-testid="book">${t('book.submit')}</button>
     </form>`;
@@ -266,14 +321,36 @@ class OrderDetail extends Screen {
     announce(message);
   }
 
+  // The device's estimate of the server's clock, a little behind it (see CLOCK_MARGIN_MS).
+  async serverNow() {
+    const offset = (await store.meta('clock_offset_ms')) || 0;
+    return new Date(Date.now() + offset - CLOCK_MARGIN_MS).toISOString();
+  }
+
   async logCall(e, form) {
     const outcome = e.submitter?.value || 'no_answer';
-    const offset = (await store.meta('clock_offset_ms')) || 0;
-    const at = new Date(Date.now() + offset - CLOCK_MARGIN_MS).toISOString();
-    await this.act('contact_attempt.add', {
-      order_id: this.orderId, to_whom: form.to_whom.value, outcome, note: form.note.value.trim(), at,
+    const args = {
+      order_id: this.orderId, to_whom: form.to_whom.value, outcome, note: form.note.value.trim(), at: await this.serverNow(),
       contact_name: form.contact_name.value.slice(0, 200), phone: form.phone.value.replace(/[^0-9+()\- ]/g, '').slice(0, 40),
-    }, t('call.saved', { outcome: t(`outcome.${outcome}`) }), form);
+      attempt_id: crypto.randomUUID(),
+    };
+    // Shown under the thumb with an undo for a few seconds, then taken away by a refresh.
+    this.lastCall = { id: args.attempt_id, until: Date.now() + UNDO_SHOWN_MS };
+    clearTimeout(this.undoTimer);
+    this.undoTimer = setTimeout(() => this.isConnected && this.refresh(), UNDO_SHOWN_MS);
+    await this.act('contact_attempt.add', args, t('call.saved', { outcome: t(`outcome.${outcome}`) }), form);
+  }
+
+  // The undo is a mutation like any other: queued, sent once, and the call is gone at once here.
+  async undoCall(e, button) {
+    const attemptId = button.dataset.undoCall;
+    this.lastCall = null;
+    this.undoneUntil = Date.now() + UNDO_SHOWN_MS;
+    clearTimeout(this.undoTimer);
+    this.undoTimer = setTimeout(() => this.isConnected && this.refresh(), UNDO_SHOWN_MS);
+    await store.mutate('contact_attempt.withdraw', { order_id: this.orderId, attempt_id: attemptId, at: await this.serverNow() }, this.data.order);
+    sync.changed();
+    announce(t('call.undone'));
   }
 
   async book(e, form) {
@@ -289,6 +366,16 @@ class OrderDetail extends Screen {
     await this.sent(form);
     sync.changed();
     announce(t('done.order.schedule'));
+  }
+
+  async hold(e, form) {
+    const error = form.querySelector('.error');
+    const until = form.hold_until.value;
+    if (!until || until <= today()) { error.textContent = t('hold.need_date'); form.hold_until.focus(); return; }
+    const args = { order_id: this.orderId, hold_until: until };
+    const reason = form.reason.value.trim();
+    if (reason) args.reason = reason;
+    await this.act('order.put_on_hold', args, t('done.order.put_on_hold', { date: fmtShortDay(until) }), form);
   }
 
   async complete(e, form) {

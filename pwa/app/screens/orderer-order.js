@@ -7,10 +7,14 @@ import { route } from '../router.js';
 import * as store from '../store.js';
 import * as sync from '../sync.js';
 import { flags } from './order-card.js';
+import { escalatedNow } from '../flags.js';
 import { lockFacts } from './lock-status.js';
 
 class OrdererOrder extends Screen {
-  static events = [['submit', '[data-form="message"]', 'message']];
+  static events = [
+    ['submit', '[data-form="message"]', 'message'],
+    ['submit', '[data-form="cancel-order"]', 'cancel'],
+  ];
 
   get orderId() { return this.getAttribute('id'); }
 
@@ -34,13 +38,15 @@ class OrdererOrder extends Screen {
         <p><span class="status s-${o.status}" data-testid="order-status">${statusLabel(o.status)}</span>
           · ${kindLabel(o.kind)} · <span class="ref" data-testid="order-reference">${o.reference}</span> ${flags(o)}</p>
         <p data-testid="status-help">${this.statusHelp(o)}</p>
-        ${o.escalation_level > 0 && store.FILTERS.open(o) ? html`<p class="notice-inline warn" data-testid="escalated-help">${t('orderer.escalated_help')}</p>` : ''}
+        ${escalatedNow(o) ? html`<p class="notice-inline warn" data-testid="escalated-help">${t('orderer.escalated_help')}</p>` : ''}
         <dl class="pairs">
           ${o.ordered_at ? html`<dt>${t('orderer.ordered')}</dt><dd>${fmtDateTime(o.ordered_at)}</dd>` : ''}
           ${o.due_on && store.FILTERS.open(o) ? html`<dt>${t('orderer.due')}</dt><dd>${fmtShortDay(o.due_on)}</dd>` : ''}
-          ${o.planned_start ? html`<dt>${t('orderer.visit')}</dt><dd>${fmtDateTime(o.planned_start)}</dd>` : ''}
+          ${o.assigned_fitter_name && store.FILTERS.open(o) ? html`<dt>${t('orderer.fitter')}</dt><dd data-testid="order-fitter">${o.assigned_fitter_name}</dd>` : ''}
+          ${o.planned_start ? html`<dt>${t('orderer.visit')}</dt><dd data-testid="order-visit">${fmtDateTime(o.planned_start)}</dd>` : ''}
         </dl>
       </div>
+      ${(o.allowed_actions || []).includes('cancel') ? this.cancelForm() : ''}
       ${o.completion ? this.completionSection(o.completion) : ''}
       <section aria-labelledby="lock-h" data-region="lock" data-key="${d.lock?._v || ''}">
         <h2 id="lock-h">${t('detail.lock')}</h2>
@@ -65,6 +71,31 @@ class OrdererOrder extends Screen {
           ${e.to_status && e.to_status !== e.from_status ? html` → ${statusLabel(e.to_status)}` : ''}
           ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}</li>`)}</ol>
       </section>`;
+  }
+
+  // Staff cancel their own order while no visit is booked (afterwards the planner does).
+  cancelForm() {
+    return html`<details class="more-actions" data-testid="cancel-order"><summary>${t('orderer.cancel.title')}</summary>
+      <form class="stack" data-form="cancel-order" aria-labelledby="cancel-h">
+        <h2 id="cancel-h" class="visually-hidden">${t('orderer.cancel.title')}</h2>
+        <label for="cancel-reason">${t('orderer.cancel.reason')}</label>
+        <textarea id="cancel-reason" name="reason" rows="2" maxlength="2000" aria-describedby="cancel-error"></textarea>
+        <p class="error" id="cancel-error" role="alert"></p>
+        <button type="submit" class="danger-button" data-testid="cancel-submit">${t('orderer.cancel.submit')}</button>
+      </form></details>`;
+  }
+
+  async cancel(e, form) {
+    const reason = form.reason.value.trim();
+    if (!reason) {
+      form.querySelector('.error').textContent = t('orderer.cancel.need_reason');
+      form.reason.focus();
+      return;
+    }
+    await store.mutate('order.cancel', { order_id: this.orderId, reason }, this.data.order, { draft: this.draftKey(form) });
+    await this.sent(form);
+    sync.changed();
+    announce(t('orderer.cancel.done'));
   }
 
   statusHelp(o) {
