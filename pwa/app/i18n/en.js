@@ -347,7 +347,7 @@ export default {
   'orderer.status_help.cancelled': 'Cancelled: {reason}',
 
   'locks.title': 'Your customers\' locks',
-  'locks.lead': 'Weakest battery first. Values verified by the lock come from a reading the lock signed.',
+  'locks.lead': 'Weakest battery first. ✓ by the battery means the value is verified by the lock (a reading the lock signed).',
   'locks.filter': 'Show locks',
   'locks.filter.all': 'All',
   'locks.filter.low': 'Low battery',
@@ -779,4 +779,12 @@ export default {
   'activity.closed.previous': 'Previous day',
   'activity.closed.next': 'Next day',
   'activity.closed.none': 'Nobody closed an order that day.',
+
+  // The locks screen's search and compact rows (issue 16).
+  'locks.search': 'Search name, address or serial number',
+  'locks.shown': 'Showing {n} of {total} locks',
+  'locks.none_match': 'No lock matches the search.',
+  'locks.seen': 'Seen {date}',
+  'locks.never_seen': 'Never seen',
+  'locks.order_battery_for': 'Order a battery change for {name}',
 };

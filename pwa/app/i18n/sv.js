@@ -347,7 +347,7 @@ export default {
   'orderer.status_help.cancelled': 'Makulerad: {reason}',
 
   'locks.title': 'Kundernas lås',
-  'locks.lead': 'Svagast batteri först. Värden som är verifierade av låset kommer från en signerad avläsning.',
+  'locks.lead': 'Svagast batteri först. ✓ vid batteriet betyder att värdet är verifierat av låset (en signerad avläsning).',
   'locks.filter': 'Visa lås',
   'locks.filter.all': 'Alla',
   'locks.filter.low': 'Lågt batteri',
@@ -779,4 +779,12 @@ export default {
   'activity.closed.previous': 'Föregående dag',
   'activity.closed.next': 'Nästa dag',
   'activity.closed.none': 'Ingen har stängt någon order den dagen.',
+
+  // The locks screen's search and compact rows (issue 16).
+  'locks.search': 'Sök namn, adress eller serienummer',
+  'locks.shown': 'Visar {n} av {total} lås',
+  'locks.none_match': 'Inget lås matchar sökningen.',
+  'locks.seen': 'Sedd {date}',
+  'locks.never_seen': 'Aldrig sedd',
+  'locks.order_battery_for': 'Beställ batteribyte för {name}',
 };
