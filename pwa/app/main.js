@@ -12,6 +12,8 @@ import './screens/my-day.js';
 import './screens/order-list.js';
 import './screens/order-detail.js';
 import './screens/settings.js';
+// Paper: the print views of one order and of a day's visits.
+import './screens/print.js';
 // Home-care staff: /orders/new is registered before their /orders/:id.
 import './screens/new-order.js';
 import './screens/orderer-orders.js';

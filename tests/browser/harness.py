@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,13 @@ class ServerApi:
             assert answer.status_code == expect_status, answer.text
         return answer.json() if answer.content else None
 
+    def patch(self, path: str, body: dict[str, Any]) -> Any:
+        answer = httpx.patch(
+            self.server + path, json=body, cookies=self.cookies, headers=self.headers
+        )
+        assert answer.is_success, f"PATCH {path}: {answer.status_code} {answer.text}"
+        return answer.json() if answer.content else None
+
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
@@ -231,7 +239,7 @@ class World:
             f"/api/orders/{order['id']}/assignment", {"fitter_id": self.fitter.user["id"]}
         )
         if in_progress:
-            from datetime import datetime, timedelta
+            from datetime import timedelta
 
             start = (datetime.now().astimezone() + timedelta(hours=1)).replace(
                 minute=0, second=0, microsecond=0
@@ -243,6 +251,36 @@ class World:
             ):
                 self.fitter.post(f"/api/orders/{order['id']}/transitions", body)
         return self.fitter.get(f"/api/orders/{order['id']}")
+
+    def log_call(
+        self,
+        order_id: str,
+        outcome: str,
+        *,
+        to_whom: str = "customer",
+        note: str = "",
+        contact_name: str = "",
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """A contact attempt by the fitter, through the API (``at`` in the past, or now)."""
+        body: dict[str, Any] = {
+            "outcome": outcome,
+            "to_whom": to_whom,
+            "note": note,
+            "contact_name": contact_name,
+        }
+        if at is not None:
+            body["at"] = at.isoformat()
+        return self.fitter.post(f"/api/orders/{order_id}/contact-attempts", body)  # type: ignore[no-any-return]
+
+    def book(self, order_id: str, start: datetime, minutes: int = 60) -> dict[str, Any]:
+        """The fitter books (and confirms, as on the phone) a visit at ``start``."""
+        self.fitter.post(
+            f"/api/orders/{order_id}/transitions",
+            {"action": "schedule", "planned_start": start.isoformat(), "estimate_minutes": minutes},
+        )
+        self.fitter.post(f"/api/orders/{order_id}/transitions", {"action": "confirm"})
+        return self.fitter.get(f"/api/orders/{order_id}")  # type: ignore[no-any-return]
 
     def order(self, order_id: str, as_: str = "planner") -> dict[str, Any]:
         api: ServerApi = getattr(self, as_)

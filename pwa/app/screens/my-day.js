@@ -18,7 +18,8 @@ class MyDay extends Screen {
       .sort((a, b) => a.planned_start.localeCompare(b.planned_start));
     const toContact = all.filter(store.FILTERS.to_contact).length;
     return html`<h1 tabindex="-1">${t('day.title')}</h1>
-      <p class="muted">${fmtDay(day)}</p>
+      <div class="day-head"><p class="muted">${fmtDay(day)}</p>
+        ${visits.length ? html`<a class="button secondary" href="/day/print?date=${day}" data-testid="print-day">${t('print.button')}</a>` : ''}</div>
       ${visits.length ? html`<ol class="cards visits" data-testid="visit-list">${visits.map((o) => this.visit(o, byId.get(o.customer_id)))}</ol>`
         : html`<p class="empty" data-testid="no-visits">${t('day.none')}</p>`}
       ${toContact ? html`<p><a class="button secondary" href="/orders?filter=to_contact" data-testid="to-contact-link">${t('day.to_contact', { n: toContact })}</a></p>` : ''}`;

@@ -65,10 +65,12 @@ class NewOrder extends Screen {
     sync.status.addEventListener('change', this.onStatus);
     addEventListener('online', this.onStatus);
     addEventListener('offline', this.onStatus);
-    // /orders/new?kind=battery&customer=ID (from the locks screen) starts a fresh order there.
+    // /orders/new?kind=battery&customer=ID&lock=LOCK (from the locks screen) starts a fresh
+    // order there, for that lock (checked against the customer's installed locks in view()).
     const params = new URLSearchParams(location.search);
     if (params.get('kind') || params.get('customer')) {
       resetDraft(KINDS.includes(params.get('kind')) ? params.get('kind') : null, params.get('customer'));
+      draft.lockId = params.get('lock');
       history.replaceState(null, '', '/orders/new');
       draft.step = draft.kind ? 'customer' : 'kind';
       if (draft.kind) draft.history = ['kind'];
@@ -109,10 +111,14 @@ class NewOrder extends Screen {
     if (this.preselected) {
       this.preselected = false;
       const known = customers.some((c) => c.id === draft.customerId);
+      // A lock named in the address counts only if it is installed at that customer.
+      if (!this.installedLocks().some((l) => l.id === draft.lockId)) draft.lockId = null;
       if (known && (!ON_EXISTING_LOCK.includes(draft.kind) || this.installedLocks().length)) {
         const steps = this.steps();
-        draft.history = ['kind', 'customer'];
-        draft.step = steps[steps.indexOf('customer') + 1];
+        // The lock chosen already: on past the lock step (back still leads to it).
+        const chosen = draft.lockId && steps.includes('lock') ? 'lock' : 'customer';
+        draft.history = chosen === 'lock' ? ['kind', 'customer', 'lock'] : ['kind', 'customer'];
+        draft.step = steps[steps.indexOf(chosen) + 1];
       }
     }
     const user = currentUser() || {};

@@ -66,6 +66,7 @@ class OrderDetail extends Screen {
         ${o.planned_start ? html`<p>${t('detail.booked_for', { time: fmtDateTime(o.planned_start) })}</p>` : ''}
         ${o.due_on ? html`<p class="muted">${t('detail.due', { date: fmtShortDay(o.due_on) })}</p>` : ''}
         ${d.pending.length ? html`<p class="pending-note" data-testid="order-pending">${t('detail.pending', { n: d.pending.length })}</p>` : ''}
+        <p class="print-link"><a class="button secondary" href="/orders/${o.id}/print" data-testid="print-order">${t('print.button')}</a></p>
       </div>
       ${lockPanel && o.status === 'in_progress' ? html`<div data-region="lock-panel-first" data-key="${o.id}" data-keep>${lockPanel}</div>` : ''}
       <section class="actions-panel" aria-labelledby="next-h" data-region="actions" data-key="${o.status}-${(o.allowed_actions || []).join()}-${o._awaiting_server ? 1 : 0}-${d.attempts.length}-${this.undoable()?.id || ''}-${this.undoneUntil > Date.now() ? 'u' : ''}">
