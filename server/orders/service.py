@@ -547,14 +547,13 @@ class OrderService:
         async with unit_of_work(self.s.engine):
             row = await self.visible_for_update(principal, order_id)
             if not perm.can_transition(principal, facts(row), action):
-                if action is Action.CANCEL and perm.can_see_order(principal, facts(row)):
-                    if Role.ORDERER in principal.roles:
-                        raise Forbidden(
-                            "The visit is booked, so the fitters' planner cancels it now: write "
-                            "on the order why it should be cancelled.",
-                            message_sv="Besöket är bokat, så nu makulerar montörernas planerare "
-                            "ordern: skriv på ordern varför den ska makuleras.",
-                        )
+                if action is Action.CANCEL and Role.ORDERER in principal.roles:
+                    raise Forbidden(
+                        "The visit is booked, so the fitters' planner cancels it now: write "
+                        "on the order why it should be cancelled.",
+                        message_sv="Besöket är bokat, så nu makulerar montörernas planerare "
+                        "ordern: skriv på ordern varför den ska makuleras.",
+                    )
                 raise Forbidden(
                     f"Your role cannot '{action.value.replace('_', ' ')}' this order."
                     + (

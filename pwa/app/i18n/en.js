@@ -318,6 +318,7 @@ export default {
   'new.sum_customer': 'Customer',
   'new.sum_lock': 'Lock',
   'new.change': 'Change',
+  'new.from_lock': 'the lock’s own reading: {percent} %',
   'new.change_x': 'Change {what}',
   'new.send': 'Send the order',
   'new.sending': 'Sending…',

@@ -318,6 +318,7 @@ export default {
   'new.sum_customer': 'Kund',
   'new.sum_lock': 'Lås',
   'new.change': 'Ändra',
+  'new.from_lock': 'låsets egen avläsning: {percent} %',
   'new.change_x': 'Ändra {what}',
   'new.send': 'Skicka beställningen',
   'new.sending': 'Skickar…',

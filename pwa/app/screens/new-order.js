@@ -11,6 +11,7 @@ import * as sync from '../sync.js';
 import { postJson, ApiError, NetworkError } from '../api.js';
 import { CHECKLIST, checklistRequired, refusalFor } from '../checklist.js';
 import { RULES } from '../rules.js';
+import { lowBattery } from './lock-status.js';
 
 const KINDS = ['service', 'battery', 'installation', 'removal', 'inspection'];
 // The kinds done on a lock the customer already has (server/orders/lifecycle.py).
@@ -26,7 +27,7 @@ const pick = (item) => item[getLang()] ?? item.sv;
 // What the orderer has answered so far; kept per tab while the app is open, so a language
 // switch, a sync or a trip to another screen does not lose a half-filled order.
 const draft = {
-  kind: null, customerId: null, lockId: null, answers: {}, step: 'kind', history: [],
+  kind: null, customerId: null, lockId: null, answers: {}, answeredByLock: {}, step: 'kind', history: [],
   description: '', customer_best_times: '', provider_best_times: '',
   feedback_name: null, feedback_email: null, feedback_phone: null,
   error: null, sending: false, returnToSummary: false,
@@ -34,7 +35,7 @@ const draft = {
 
 function resetDraft(kind = null, customerId = null) {
   Object.assign(draft, {
-    kind, customerId, lockId: null, answers: {}, step: 'kind', history: [],
+    kind, customerId, lockId: null, answers: {}, answeredByLock: {}, step: 'kind', history: [],
     description: '', customer_best_times: '', provider_best_times: '',
     feedback_name: null, feedback_email: null, feedback_phone: null, error: null, sending: false, returnToSummary: false,
   });
@@ -91,7 +92,9 @@ class NewOrder extends Screen {
   steps() {
     const steps = ['kind', 'customer'];
     if (this.needsLockChoice()) steps.push('lock');
-    if (checklistRequired(draft.kind)) steps.push(...CHECKLIST.map((q) => QUESTION + q.key));
+    if (checklistRequired(draft.kind)) {
+      steps.push(...CHECKLIST.filter((q) => !draft.answeredByLock[q.key]).map((q) => QUESTION + q.key));
+    }
     steps.push('details', 'summary');
     return steps;
   }
@@ -113,6 +116,13 @@ class NewOrder extends Screen {
       const known = customers.some((c) => c.id === draft.customerId);
       // A lock named in the address counts only if it is installed at that customer.
       if (!this.installedLocks().some((l) => l.id === draft.lockId)) draft.lockId = null;
+      // A battery order from a lock's own low reading: the battery question is answered by
+      // the lock (issue 16), and the summary says so.
+      const fromLock = locks.find((l) => l.id === draft.lockId);
+      if (draft.kind === 'battery' && fromLock && lowBattery(fromLock)) {
+        draft.answers.battery_checked = 'needs_replacement';
+        draft.answeredByLock = { battery_checked: fromLock.battery_percent };
+      }
       if (known && (!ON_EXISTING_LOCK.includes(draft.kind) || this.installedLocks().length)) {
         const steps = this.steps();
         // The lock chosen already: on past the lock step (back still leads to it).
@@ -263,7 +273,10 @@ class NewOrder extends Screen {
     if (checklistRequired(draft.kind)) {
       for (const q of CHECKLIST) {
         const a = q.answers.find((x) => x.value === draft.answers[q.key]);
-        rows.push([t(`checklist.${q.key}`), a ? pick(a) : '–', QUESTION + q.key]);
+        const byLock = draft.answeredByLock[q.key];
+        rows.push(byLock != null
+          ? [t(`checklist.${q.key}`), `${pick(a)} (${t('new.from_lock', { percent: byLock })})`, null]
+          : [t(`checklist.${q.key}`), a ? pick(a) : '–', QUESTION + q.key]);
       }
     }
     rows.push([this.descriptionLabel(), draft.description || '–', 'details'],
@@ -275,7 +288,7 @@ class NewOrder extends Screen {
       <h2 tabindex="-1">${t('new.summary_title')}</h2>
       <dl class="summary-list" data-testid="order-summary">${rows.map(([label, value, step]) => html`<div class="sum-item">
         <dt>${label}</dt><dd><span class="prewrap">${value}</span>
-        <button type="button" class="link" data-goto="${step}" aria-label="${t('new.change_x', { what: label })}">${t('new.change')}</button></dd></div>`)}</dl>
+        ${step ? html`<button type="button" class="link" data-goto="${step}" aria-label="${t('new.change_x', { what: label })}">${t('new.change')}</button>` : ''}</dd></div>`)}</dl>
       ${isOnline ? '' : html`<p class="notice-inline warn" role="status" id="order-offline" data-testid="order-offline">${t('new.offline')}</p>`}
       <div class="error" role="alert" data-testid="order-error">${serverError ? html`<p>${serverError.text}</p>
         ${serverError.goto ? html`<button type="button" class="secondary" data-goto="${serverError.goto}">${t('new.fix')}</button>` : ''}` : ''}</div>
