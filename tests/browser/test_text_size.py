@@ -33,7 +33,8 @@ DOUBLE_TEXT_PX = 32  # 200 % of the browsers' default 16 px
 # on two different lines was split), and elements narrower than their content.
 LAYOUT_PROBLEMS = """() => {
   const problems = [];
-  const roots = document.querySelectorAll('.top, #nav, main h1, main h2, main h3, main button, main a, main label, main .status');
+  const roots = document.querySelectorAll(
+    '.top, #nav, main h1, main h2, main h3, main button, main a, main label, main .status');
   const seen = new Set();
   for (const root of roots) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -49,7 +50,8 @@ LAYOUT_PROBLEMS = """() => {
         // Split although the whole word would have fitted the width of the part it is in (a
         // word longer than that has to break somewhere; a squeezed flex item does not).
         const style = getComputedStyle(root);
-        const room = root.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const room = root.clientWidth
+          - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
         const wordWidth = rects.reduce((sum, r) => sum + r.width, 0);
         if (tops.size > 1 && wordWidth <= room) {
           problems.push(`split word "${match[0]}" in ${root.localName}.${root.className}`);
@@ -57,7 +59,8 @@ LAYOUT_PROBLEMS = """() => {
       }
     }
   }
-  for (const el of document.querySelectorAll('#nav a, .top .status-row > *, main button, main .button')) {
+  const parts = '#nav a, .top .status-row > *, main button, main .button';
+  for (const el of document.querySelectorAll(parts)) {
     if (el.offsetParent && el.scrollWidth > el.clientWidth + 1) {
       problems.push(`clipped: ${el.localName} "${el.textContent.trim().slice(0, 30)}"`);
     }
