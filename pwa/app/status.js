@@ -48,7 +48,8 @@ function errorText(error) {
 // What to do next after a rejection, by the server's error code.
 function nextStep(problem) {
   const known = ['not_found', 'forbidden', 'transition_refused', 'lock_evidence_missing', 'conflict',
-    'validation_failed', 'version_unsupported', 'invalid_arguments', 'unknown_mutation', 'cannot_apply'];
+    'validation_failed', 'version_unsupported', 'invalid_arguments', 'unknown_mutation', 'cannot_apply',
+    'order_exists', 'checklist_refused', 'withdrawal_too_late'];
   return t(`problem.next.${known.includes(problem.code) ? problem.code : 'other'}`);
 }
 

@@ -145,12 +145,14 @@ function childRow(name, args, user, at) {
 // `order` is the order as shown, for the label a later explanation needs and base_version.
 // `draft` names the draft the mutation was typed in: it goes in the same transaction, so the
 // text is never in both places (sent twice) nor in neither (lost).
-export async function mutate(name, args, order = null, { draft: draftKey = null } = {}) {
+// `rows`: optimistic rows of other stores ([store, row] pairs), such as the order a queued
+// `order.place` shows until the server's own arrives (a refusal takes them back).
+export async function mutate(name, args, order = null, { draft: draftKey = null, rows = [] } = {}) {
   const id = uuid();
   if (name === 'contact_attempt.add') args.attempt_id ??= uuid();
   if (name === 'message.add') args.message_id ??= uuid();
   const now = new Date().toISOString();
-  await write(['outbox', 'meta', 'contact_attempt', 'message'], async (tx) => {
+  await write(['outbox', 'meta', 'contact_attempt', 'message', 'order'], async (tx) => {
     const metaStore = tx.objectStore('meta');
     const [seq, user] = await Promise.all([req(metaStore.get('next_seq')), req(metaStore.get('user'))]);
     const next = seq || 1;
@@ -164,6 +166,7 @@ export async function mutate(name, args, order = null, { draft: draftKey = null 
     });
     const child = childRow(name, args, user, now);
     if (child) tx.objectStore(child[0]).put({ ...child[1], _pending: id });
+    for (const [store, row] of rows) tx.objectStore(store).put({ ...row, _pending: id });
     if (draftKey) metaStore.delete(DRAFT + draftKey);
   });
   notify();
@@ -179,13 +182,15 @@ function recordProblem(tx, entry, result) {
   });
   const child = childRow(entry.name, entry.args, null, '');
   if (child) tx.objectStore(child[0]).delete(child[1].id);
+  // A queued order the server refused: only its refusal (with the reason) stays.
+  if (entry.name === 'order.place') tx.objectStore('order').delete(entry.args.order_id);
 }
 
 // One push answer: acknowledged mutations leave the outbox; a rejection becomes a problem the
 // person sees, and the optimistic rows it made are taken back. Returns how many left the outbox.
 export async function applyResults(results) {
   let settled = 0;
-  await write(['outbox', 'problem', 'contact_attempt', 'message'], async (tx) => {
+  await write(['outbox', 'problem', 'contact_attempt', 'message', 'order'], async (tx) => {
     const outbox = tx.objectStore('outbox');
     for (const result of results) {
       const entry = await req(outbox.get(result.id));

@@ -399,7 +399,12 @@ class OrderService:
                 {"serials": serials, "reason": reason},
             )
 
-    async def create(self, principal: Principal, data: OrderIn) -> UUID:
+    async def create(
+        self, principal: Principal, data: OrderIn, order_id: UUID | None = None
+    ) -> UUID:
+        """Place (or draft) an order. ``order_id`` is the id a phone chose for an order it
+        queued while offline (seed 001: cases queued during an outage are worked through
+        when the system is back); the sync layer applies that mutation exactly once."""
         customer = (
             await Customer.select(Customer.id, Customer.provider)
             .where(Customer.id == data.customer_id)
@@ -413,11 +418,13 @@ class OrderService:
             raise ValidationFailed(
                 "No such customer. Choose one of your organisation's customers.",
                 field="customer_id",
+                message_sv="Kunden finns inte. Välj en av er organisations kunder.",
             )
         provider_id = str(customer["provider"])
         if not perm.can_order_for(principal, provider_id):
             raise Forbidden(
-                "Only the customer's home-care provider can order jobs for this customer."
+                "Only the customer's home-care provider can order jobs for this customer.",
+                message_sv="Bara kundens hemtjänst kan beställa till den här kunden.",
             )
         kind = OrderKind(data.kind)
         answers = (
@@ -434,7 +441,9 @@ class OrderService:
         if provider is None or provider["contractor"] is None:
             raise ValidationFailed(
                 "Your organisation has no fitters' company set up to do its jobs. "
-                "Ask the administrator to set one."
+                "Ask the administrator to set one.",
+                message_sv="Er organisation har inget låsmontörföretag kopplat. Be "
+                "administratören koppla ett.",
             )
         orderer = found(
             await User.select(User.full_name, User.email, User.phone)
@@ -449,6 +458,8 @@ class OrderService:
                 "Give an e-mail address or phone number where the fitter can reach you with "
                 "feedback (seed routine: the orderer checks the contact details).",
                 field="feedback_email",
+                message_sv="Ange en e-postadress eller ett telefonnummer där låsmontören når "
+                "er.",
             )
         now = self.s.clock.now()
         today = self.s.clock.today()
@@ -477,7 +488,11 @@ class OrderService:
             placed = EffectInputs(now=now, today=today, current=OrderStatus.DRAFT)
             for name, value in field_values(Action.PLACE, placed, self.s.calendar).items():
                 setattr(order, name, value)
+        if order_id is not None:
+            order.id = order_id  # made on the phone, so its queued copy matches
         async with unit_of_work(self.s.engine):
+            if order_id is not None and await WorkOrder.exists().where(WorkOrder.id == order_id):
+                raise Conflict("An order with this id exists already.", code="duplicate_id")
             if lock_id is not None:
                 # Checked under the lock's row lock: two orders placed at once for the same
                 # lock cannot both find none open.
@@ -507,6 +522,9 @@ class OrderService:
                 f"This lock already has an open {kind.value} order ({existing['reference']}). "
                 "Add what you know to that order instead of placing a new one.",
                 code="order_exists",
+                message_sv=f"Låset har redan en öppen order av samma slag "
+                f"({existing['reference']}). Skriv det du vet på den ordern i stället för att "
+                "beställa en ny.",
             )
 
     async def _lock_for(self, kind: OrderKind, customer_id: UUID, lock_id: UUID | None) -> Any:
@@ -514,7 +532,9 @@ class OrderService:
             lock = await Lock.select(Lock.customer).where(Lock.id == lock_id).first()
             if not lock or lock["customer"] != customer_id:
                 raise ValidationFailed(
-                    "That lock is not installed at this customer.", field="lock_id"
+                    "That lock is not installed at this customer.",
+                    field="lock_id",
+                    message_sv="Låset sitter inte hos den här kunden. Välj kundens lås.",
                 )
             return lock_id
         if kind not in KINDS_ON_EXISTING_LOCK:
@@ -529,9 +549,13 @@ class OrderService:
                 "This customer has no installed lock registered. Order an installation, or ask "
                 "the administrator to link the lock to the customer.",
                 field="lock_id",
+                message_sv="Kunden har inget registrerat lås. Beställ en installation, eller be "
+                "administratören koppla låset till kunden.",
             )
         raise ValidationFailed(
-            "This customer has several locks; choose which one.", field="lock_id"
+            "This customer has several locks; choose which one.",
+            field="lock_id",
+            message_sv="Kunden har flera lås: välj vilket det gäller.",
         )
 
     def _check_version(self, row: dict[str, Any], expected: int | None) -> None:

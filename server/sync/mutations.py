@@ -11,7 +11,13 @@ import msgspec
 from server.accounts.permissions import Principal
 from server.errors import ValidationFailed
 from server.locks.evidence_intake import EvidenceIntakeService, LockUpload
-from server.orders.schemas import CompletionIn, ContactAttemptIn, MessageIn, TransitionIn
+from server.orders.schemas import (
+    CompletionIn,
+    ContactAttemptIn,
+    MessageIn,
+    OrderIn,
+    TransitionIn,
+)
 from server.orders.service import OrderService
 from server.orders.tables import WorkOrder
 from server.wire import Bounded, Day, Instant
@@ -58,6 +64,15 @@ class OrderPutOnHold(Bounded, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
+class OrderPlace(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An order home-care staff placed while the phone was offline (or the server down): the
+    phone checked the checklist, chose the id and queued it; the server's answer (placed, or
+    refused with the reason) comes back to the person who placed it."""
+
+    order_id: UUID
+    order: OrderIn
+
+
 class OrderCancel(Bounded, kw_only=True, forbid_unknown_fields=True):
     """Home-care staff cancel their own order while no visit is booked (issue 16)."""
 
@@ -95,6 +110,7 @@ ARGUMENTS: dict[str, type[msgspec.Struct]] = {
     "order.complete": OrderComplete,
     "order.put_on_hold": OrderPutOnHold,
     "order.cancel": OrderCancel,
+    "order.place": OrderPlace,
     "order.resume": OrderOnly,
 }
 
@@ -186,6 +202,8 @@ async def apply(service: OrderService, principal: Principal, name: str, args: An
     if isinstance(args, ContactAttemptWithdraw):
         await service.withdraw_contact_attempt(principal, args.order_id, args.attempt_id, args.at)
         return args.order_id
+    if isinstance(args, OrderPlace):
+        return await service.create(principal, args.order, args.order_id)
     if isinstance(args, MessageAdd):
         await service.add_message(
             principal, args.order_id, MessageIn(body=args.body), args.message_id

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.browser.conftest import LiveServer
@@ -17,6 +18,7 @@ from tests.browser.harness import (
     check_screen,
     login,
     new_phone,
+    wait_for_service_worker,
 )
 
 pytestmark = pytest.mark.browser
@@ -56,5 +58,72 @@ def test_staff_see_who_comes_and_cancel_before_the_booking(
     expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
     cancelled = world.order(to_cancel["id"])
     assert cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "Fel kund vald"
+    assert phone.errors == []
+    phone.close()
+
+
+def place_in_the_app(page: Any, server: str, customer_name: str, note: str) -> str:
+    """Home-care staff order an inspection for ``customer_name`` in the app; the order's id."""
+    page.goto(server + "/orders/new")
+    page.get_by_test_id("kind-inspection").click()
+    search = page.locator("#customer-search")
+    if search.count():
+        search.fill(customer_name)
+    page.locator('[data-testid="customer-choices"] button', has_text=customer_name).first.click()
+    expect(page.get_by_test_id("step-details")).to_be_visible()
+    page.get_by_label("Övrigt").fill(note)
+    page.get_by_test_id("step-next").click()
+    expect(page.get_by_test_id("order-offline")).to_be_visible()
+    expect(page.get_by_test_id("send-order")).to_have_text("Skicka när anslutningen är tillbaka")
+    page.get_by_test_id("send-order").click()
+    expect(page.get_by_test_id("order-queued")).to_be_visible()
+    return page.url.rsplit("/", 1)[-1]
+
+
+def test_an_order_placed_offline_is_sent_later_and_the_answer_comes_back(
+    live_server: LiveServer, browser: Any
+) -> None:
+    server = live_server.url
+    world = World.of(server)
+    open_orders = world.orderer.get("/api/orders/", limit=200)["items"]
+    busy = {o["customer_id"] for o in open_orders if o["status"] not in ("done", "cancelled")}
+    customers = world.orderer.get("/api/customers/", limit=200)["items"]
+    free = next(c for c in customers if c["id"] not in busy)
+    # A customer with an open inspection already: the server refuses a second one.
+    taken = world.new_order("Redan beställd besiktning")
+
+    phone = new_phone(browser)
+    page = phone.page
+    login(phone, server, ORDERER)
+    wait_for_service_worker(phone)
+    phone.context.set_offline(True)
+    placed_id = place_in_the_app(page, server, free["name"], "Beställd utan täckning")
+    check_screen(page, "orderer-order-queued", full_page=False)
+    refused_id = place_in_the_app(page, server, taken["customer_name"], "Dubblett")
+    expect(page.get_by_test_id("pending-count")).to_have_text("2 osynkade")
+
+    phone.context.set_offline(False)
+    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
+    # The refusal comes back to the person, with the server's reason in Swedish.
+    expect(page.get_by_test_id("problem")).to_contain_text(taken["customer_name"])
+    expect(page.get_by_test_id("problem-reason")).to_contain_text("redan en öppen order")
+    expect(page.get_by_test_id("problem")).to_contain_text("sparades inte: beställning")
+    expect(page.get_by_test_id("problem-next")).to_contain_text("befintliga ordern")
+    check_screen(page, "orderer-queued-order-refused", full_page=False)
+    expect(page.get_by_test_id("order-gone")).to_be_visible()  # the refused one's page
+    assert world.orderer.get(f"/api/orders/{placed_id}")["status"] == "ordered"
+    missing = httpx.get(
+        f"{server}/api/orders/{refused_id}",
+        cookies=world.orderer.cookies,
+        headers=world.orderer.headers,
+    )
+    assert missing.status_code == 404
+
+    page.goto(f"{server}/orders/{placed_id}")
+    expect(page.get_by_test_id("order-queued")).to_have_count(0)
+    reference = world.orderer.get(f"/api/orders/{placed_id}")["reference"]
+    expect(page.get_by_test_id("order-reference")).to_have_text(reference)
+    listed = world.orderer.get("/api/orders/", limit=200)["items"]
+    assert [o["id"] for o in listed].count(placed_id) == 1
     assert phone.errors == []
     phone.close()

@@ -294,7 +294,9 @@ def test_battery_answer_turns_a_service_order_into_a_battery_change(
     ctx.close()
 
 
-def test_offline_the_order_waits_for_the_server(server: str, browser: Any) -> None:
+def test_offline_the_order_is_offered_to_wait_on_the_phone(server: str, browser: Any) -> None:
+    """Offline the summary says the order will wait on the phone (issue 16; sending it is
+    tests/browser/test_field_orderer.py); nothing reaches the server until it is sent."""
     api = ServerApi(server, ORDERER)
     customer, _lock = customer_with_one_lock(api, free_of="inspection")
     before = len(all_orders(api))
@@ -303,11 +305,13 @@ def test_offline_the_order_waits_for_the_server(server: str, browser: Any) -> No
     page.get_by_test_id("step-next").click()
     ctx.set_offline(True)
     expect(page.get_by_test_id("order-offline")).to_contain_text("Du är offline")
-    expect(page.get_by_test_id("send-order")).to_be_disabled()
+    expect(page.get_by_test_id("send-order")).to_have_text("Skicka när anslutningen är tillbaka")
     check_screen(page, "orderer-order-offline")
     assert len(all_orders(api)) == before
     ctx.set_offline(False)
-    expect(page.get_by_test_id("send-order")).to_be_enabled(timeout=SYNC_TIMEOUT_MS)
+    expect(page.get_by_test_id("send-order")).to_have_text(
+        "Skicka beställningen", timeout=SYNC_TIMEOUT_MS
+    )
     expect(page.get_by_test_id("order-offline")).to_have_count(0)
 
     # Reading needs no server: offline, a reload opens the app from the service worker's

@@ -32,6 +32,7 @@ NAMES = [
     "order.complete",
     "order.put_on_hold",
     "order.cancel",
+    "order.place",
     "contact_attempt.withdraw",
     "order.resume",
     "lock_report.add",

@@ -293,8 +293,8 @@ class NewOrder extends Screen {
       <div class="error" role="alert" data-testid="order-error">${serverError ? html`<p>${serverError.text}</p>
         ${serverError.goto ? html`<button type="button" class="secondary" data-goto="${serverError.goto}">${t('new.fix')}</button>` : ''}` : ''}</div>
       <div class="stack">
-        <button type="button" class="primary big" data-send data-testid="send-order" ${!isOnline || draft.sending ? 'disabled' : ''}
-          ${isOnline ? '' : html`aria-describedby="order-offline"`}>${draft.sending ? t('new.sending') : t('new.send')}</button>
+        <button type="button" class="primary big" data-send data-testid="send-order" ${draft.sending ? 'disabled' : ''}
+          ${isOnline ? '' : html`aria-describedby="order-offline"`}>${draft.sending ? t('new.sending') : isOnline ? t('new.send') : t('new.send_later')}</button>
         <button type="button" class="secondary" data-back data-testid="step-back">← ${t('new.back')}</button>
       </div>
     </section>`;
@@ -446,7 +446,6 @@ class NewOrder extends Screen {
 
   async send() {
     if (draft.sending) return;
-    if (!online()) { this.refresh(); return; }
     draft.sending = true;
     draft.error = null;
     this.refresh();
@@ -463,6 +462,9 @@ class NewOrder extends Screen {
     };
     const lockId = this.lockIdFor();
     if (lockId) body.lock_id = lockId;
+    // Offline, or the server down: the order waits on the phone and is sent when the
+    // connection returns (seed 001); the checklist was checked on the phone step by step.
+    if (!online()) { await this.queue(body); return; }
     try {
       const order = await postJson('/api/orders', body);
       resetDraft();
@@ -473,10 +475,31 @@ class NewOrder extends Screen {
       try { await sync.syncNow(); } catch { /* the order screen waits for it */ }
       go(`/orders/${order.id}?placed=1`);
     } catch (error) {
+      if (error instanceof NetworkError) { await this.queue(body); return; }
       draft.sending = false;
       draft.error = { step: 'summary', ...this.explain(error) };
       this.refresh().then(() => this.querySelector('[data-testid="order-error"]')?.focus?.());
     }
+  }
+
+  // Queue the order as a sync mutation with an id of its own, and show it at once, marked as
+  // waiting; the server's answer (placed, or refused with the reason) comes back here.
+  async queue(body) {
+    const id = crypto.randomUUID();
+    const c = this.customers.find((x) => x.id === draft.customerId);
+    const now = new Date().toISOString();
+    const row = {
+      ...body, id, reference: '', status: 'ordered', _queued: true, ordered_at: now, version: 0,
+      customer_name: c?.name || '', customer_address: c ? [c.street_address, c.city].filter(Boolean).join(', ') : '',
+      lock_id: body.lock_id || null, escalation_level: 0, allowed_actions: [], cancel_reason: '',
+    };
+    const label = { reference: kindLabel(draft.kind), customer_name: row.customer_name };
+    await store.mutate('order.place', { order_id: id, order: body }, label, { rows: [['order', row]] });
+    resetDraft();
+    await store.dropDraft(this.draftKey('details'));
+    sync.changed();
+    announce(t('new.queued'));
+    go(`/orders/${id}`);
   }
 
   // The server's refusal in the person's language, and the step where it can be fixed.

@@ -37,7 +37,7 @@ class OrdererOrder extends Screen {
       <div data-region="summary" data-key="${o.version}-${o.status}-${o._pending || 0}">
         <p><span class="status s-${o.status}" data-testid="order-status">${statusLabel(o.status)}</span>
           · ${kindLabel(o.kind)} · <span class="ref" data-testid="order-reference">${o.reference}</span> ${flags(o)}</p>
-        <p data-testid="status-help">${this.statusHelp(o)}</p>
+        <p data-testid="status-help">${o._queued ? html`<span data-testid="order-queued">${t('orderer.queued')}</span>` : this.statusHelp(o)}</p>
         ${escalatedNow(o) ? html`<p class="notice-inline warn" data-testid="escalated-help">${t('orderer.escalated_help')}</p>` : ''}
         <dl class="pairs">
           ${o.ordered_at ? html`<dt>${t('orderer.ordered')}</dt><dd>${fmtDateTime(o.ordered_at)}</dd>` : ''}
