@@ -12,6 +12,8 @@ import './screens/my-day.js';
 import './screens/order-list.js';
 import './screens/order-detail.js';
 import './screens/settings.js';
+// The gateway's QR code opens /gateway (pairing the app with the gateway).
+import './screens/gateway-link.js';
 // Home-care staff: /orders/new is registered before their /orders/:id.
 import './screens/new-order.js';
 import './screens/orderer-orders.js';
