@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The app's vendored browser libraries, pinned in package-lock.json (pwa/vendor/README.md).
+NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -16,7 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP)
 
 ## Run the demo: server on SQLite with demo data on http://$(HOST):$(PORT), simulated locks and a
 ## gateway (serve) next to it; prints the gateway's pairing code; Ctrl-C stops all three
@@ -24,7 +30,7 @@ demo: $(STAMP)
 	$(BIN)/python -m server.demo_stack --host $(HOST) --port $(PORT)
 
 ## Run every check and test (SQLite, and PostgreSQL when reachable; required with CI=true)
-test: $(STAMP) lint
+test: $(STAMP) $(NODE_STAMP) lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -32,8 +38,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest tests/unit
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -186,7 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("log", "read the lock's event log")
     add("diagnose", "find out whether a fault is in the lock unit or the lock case")
     serve = add(
-        "serve", "run the local HTTP API for the app (contract B)", lock=False, credential=False
+        "serve",
+        "run the local HTTP API for the app (contract B); shows a QR code and a 6-digit code "
+        "that pair the app (the QR code opens the app at --server's address)",
+        lock=False,
+        credential=False,
     )
     _long_running(serve)
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address (default {DEFAULT_HOST})")
@@ -219,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     code = add(
         "pairing-code",
-        "show a new pairing code on a running `serve` terminal",
+        "show a new pairing code (and its QR code) on a running `serve` terminal",
         lock=False,
         credential=False,
     )
@@ -503,7 +507,7 @@ def _request_code(args: argparse.Namespace) -> int:
     if answer.status_code != 202:
         print(f"lockwork-gateway: {answer.json().get('message_en')}", file=sys.stderr)
         return EXIT_FAILED
-    print("A new pairing code is shown on the gateway's terminal.")
+    print("A new pairing code and its QR code are shown on the gateway's terminal.")
     return 0
 
 

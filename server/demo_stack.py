@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
 
  App:      {server_url}   (log in as {DEMO_FITTER} / {DEMO_PASSWORD})
  Gateway:  http://127.0.0.1:{args.gateway_port}   pairing code: {code}
-           (a new code: lockwork-gateway pairing-code --port {args.gateway_port})
+           (in the app's lock panel: "Skanna QR-koden" on the QR code above, or type
+           the code; a new code: lockwork-gateway pairing-code --port {args.gateway_port})
  Locks:    {serials} (simulated, factory-new; each on an installation
            order for {DEMO_FITTER} today). Wake or pair one from another terminal:
              lockwork-sim touch LW-900000 --data-dir {sim_dir}

@@ -1,5 +1,6 @@
 // Client of the gateway's local API (contract B, `lockwork-gateway serve`): pair once with the
-// 6-digit code the gateway prints, then start lock operations and poll them for progress.
+// 6-digit code the gateway prints (or its QR code: parsePairingLink), then start lock
+// operations and poll them for progress.
 // No DOM and no storage here: the lock panel keeps the token (IndexedDB) and shows progress.
 
 // Where `lockwork-gateway serve` listens unless the fitter says otherwise.
@@ -20,7 +21,8 @@ export const APP_LABEL_MAX = 120;
 // The operations the lock panel offers (contract B also has scan, unpair and log).
 export const PANEL_OPERATIONS = Object.freeze(['wake', 'battery', 'pair', 'test', 'diagnose']);
 
-// Every failure here: `code` is stable, `sv` and `en` are for the fitter.
+// Every failure here: `code` is stable; `sv` and `en` are the gateway's own words (the app shows
+// its own text for the codes it knows, `panel.error.<code>`, and these in the details).
 export class GatewayError extends Error {
   constructor(code, sv, en, status = null) {
     super(en);
@@ -69,6 +71,37 @@ export function normaliseGatewayUrl(text) {
 }
 
 export const validPairingCode = (code) => /^\d{6}$/.test(String(code ?? '').trim());
+
+// The gateway's QR code (`lockwork-gateway serve`, gateway/local_api/pairing_link.py) holds
+// either the app's own pairing address, <app>/gateway?url=<gateway>#code=<6 digits> (a phone's
+// camera opens the app with it), or lockwork-gateway:<gateway>#code=<6 digits> (a gateway that
+// does not know the server). The code is in the fragment, which no browser sends to a server.
+export const PAIRING_SCHEME = 'lockwork-gateway:';
+export const PAIRING_PATH = '/gateway';
+
+// {url, code} from a scanned text or an opened address, or null when it is not a pairing link.
+export function parsePairingLink(text) {
+  const value = String(text ?? '').trim();
+  let gateway;
+  let fragment;
+  try {
+    if (value.toLowerCase().startsWith(PAIRING_SCHEME)) {
+      const link = new URL(value.slice(PAIRING_SCHEME.length));
+      gateway = new URL(`${link.protocol}//${link.host}`);
+      fragment = link.hash;
+    } else {
+      const link = new URL(value);
+      if (!/^https?:$/.test(link.protocol) || link.pathname.replace(/\/+$/, '') !== PAIRING_PATH) return null;
+      gateway = new URL(link.searchParams.get('url') || '');
+      fragment = link.hash;
+    }
+  } catch {
+    return null;
+  }
+  if (!/^https?:$/.test(gateway.protocol) || !gateway.host) return null;
+  const code = new URLSearchParams(fragment.replace(/^#/, '')).get('code');
+  return validPairingCode(code) ? { url: `${gateway.protocol}//${gateway.host}`, code: code.trim() } : null;
+}
 
 // How this app names itself to the gateway: the fitter and the kind of device, so that a list
 // of paired apps tells one phone from another.

@@ -14,6 +14,8 @@ import './screens/order-detail.js';
 import './screens/settings.js';
 // Paper: the print views of one order and of a day's visits.
 import './screens/print.js';
+// The gateway's QR code opens /gateway (pairing the app with the gateway).
+import './screens/gateway-link.js';
 // Home-care staff: /orders/new is registered before their /orders/:id.
 import './screens/new-order.js';
 import './screens/orderer-orders.js';

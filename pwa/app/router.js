@@ -55,7 +55,9 @@ export function render() {
   if (!user && (!match || match.r.auth)) {
     // Not logged in: the login screen, coming back here afterwards.
     const next = path === '/login' ? '/' : path + location.search;
-    if (path !== '/login') history.replaceState(null, '', `/login?next=${encodeURIComponent(next)}`);
+    // The fragment stays in the fragment (a pairing code, gateway-link.js): never in `next`,
+    // which a reload would send to the server.
+    if (path !== '/login') history.replaceState(null, '', `/login?next=${encodeURIComponent(next)}${location.hash}`);
     match = { r: routes.find((r) => r.tag === 'lw-login'), m: [] };
   }
   main.replaceChildren();

@@ -458,8 +458,7 @@ class OrderService:
                 "Give an e-mail address or phone number where the fitter can reach you with "
                 "feedback (seed routine: the orderer checks the contact details).",
                 field="feedback_email",
-                message_sv="Ange en e-postadress eller ett telefonnummer där låsmontören når "
-                "er.",
+                message_sv="Ange en e-postadress eller ett telefonnummer där låsmontören når er.",
             )
         now = self.s.clock.now()
         today = self.s.clock.today()

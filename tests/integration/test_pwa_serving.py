@@ -40,7 +40,13 @@ def _shell(sw_source: str) -> list[str]:
 
 async def test_index_for_app_paths_with_csp(app_copy) -> None:
     client, _ = app_copy
-    for path in ("/", "/orders/8b0a7f5e-7d1c-4a8e-9a53-1f7b4f0d2c11", "/login", "/settings"):
+    for path in (
+        "/",
+        "/orders/8b0a7f5e-7d1c-4a8e-9a53-1f7b4f0d2c11",
+        "/login",
+        "/settings",
+        "/gateway?url=http%3A%2F%2F127.0.0.1%3A8765",  # the gateway's QR code opens the app
+    ):
         response = await client.get(path, headers=HTML)
         assert response.status_code == 200, path
         assert '<main id="main"' in response.text
@@ -63,6 +69,8 @@ async def test_service_worker_headers_and_shell(app_copy) -> None:
     assert f"const VERSION = '{version}'" in sw.text
     shell = _shell(sw.text)
     modules = {p.relative_to(directory).as_posix() for p in (directory / "app").rglob("*.js")}
+    # The vendored QR decoder too: the fitter scans the gateway's code offline.
+    modules.add("vendor/jsqr.js")
     assert {f"/v/{version}/{m}" for m in modules} <= set(shell)
     for url in shell:
         answer = await client.get(url)
@@ -87,7 +95,14 @@ async def test_an_edit_makes_a_new_version(app_copy) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/v/abc/../../pyproject.toml", "/tools/make_icons.py", "/README.md", "/v/abc/README.md"],
+    [
+        "/v/abc/../../pyproject.toml",
+        "/tools/make_icons.py",
+        "/README.md",
+        "/v/abc/README.md",
+        "/vendor/README.md",
+        "/vendor/LICENSE-jsqr.txt",
+    ],
 )
 async def test_only_app_files_are_served(app_copy, path: str) -> None:
     client, _ = app_copy

@@ -49,7 +49,8 @@ class Login extends Screen {
       setUser(user);
       sync.start();
       const next = new URLSearchParams(location.search).get('next') || '/';
-      go(next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+      // The fragment the router kept on the login address (a pairing code) goes along.
+      go((next.startsWith('/') && !next.startsWith('//') ? next : '/') + location.hash, { replace: true });
     } catch (err) {
       error.textContent = err instanceof NetworkError ? t('login.offline')
         : err instanceof ApiError && err.status === 401 ? t('login.wrong')
