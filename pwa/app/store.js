@@ -73,6 +73,7 @@ function overlay(order, outbox) {
     if (m.name === 'order.schedule') Object.assign(o, { status: 'scheduled', planned_start: m.args.planned_start, estimate_minutes: m.args.estimate_minutes ?? o.estimate_minutes });
     if (m.name === 'order.confirm') o.status = 'ready_for_execution';
     if (m.name === 'order.start') o.status = 'in_progress';
+    if (m.name === 'order.send_draft' && o.status === 'draft') o.status = 'ordered';
     if (m.name === 'order.cancel') Object.assign(o, { status: 'cancelled', cancel_reason: m.args.reason });
     if (m.name === 'order.put_on_hold') Object.assign(o, { status: 'on_hold', hold_until: m.args.hold_until });
     if (m.name === 'order.complete') Object.assign(o, { status: 'done', completion: m.args.completion, _awaiting_server: true });

@@ -111,6 +111,8 @@ ARGUMENTS: dict[str, type[msgspec.Struct]] = {
     "order.put_on_hold": OrderPutOnHold,
     "order.cancel": OrderCancel,
     "order.place": OrderPlace,
+    # A draft (placed with draft=true through the API) sent as the order it describes.
+    "order.send_draft": OrderOnly,
     "order.resume": OrderOnly,
 }
 
@@ -226,9 +228,12 @@ async def apply(service: OrderService, principal: Principal, name: str, args: An
             action="put_on_hold", hold_until=args.hold_until, reason=args.reason
         )
     else:
-        action = {"order.confirm": "confirm", "order.start": "start", "order.resume": "resume"}[
-            name
-        ]
+        action = {
+            "order.confirm": "confirm",
+            "order.start": "start",
+            "order.resume": "resume",
+            "order.send_draft": "place",
+        }[name]
         transition = TransitionIn(action=action)  # type: ignore[arg-type]
     await service.transition(principal, args.order_id, transition)
     return UUID(str(args.order_id))

@@ -127,3 +127,35 @@ def test_an_order_placed_offline_is_sent_later_and_the_answer_comes_back(
     assert [o["id"] for o in listed].count(placed_id) == 1
     assert phone.errors == []
     phone.close()
+
+
+def test_a_draft_is_sent_and_another_deleted(live_server: LiveServer, browser: Any) -> None:
+    server = live_server.url
+    world = World.of(server)
+    open_orders = world.orderer.get("/api/orders/", limit=200)["items"]
+    busy = {o["customer_id"] for o in open_orders if o["status"] not in ("done", "cancelled")}
+    free = [
+        c for c in world.orderer.get("/api/customers/", limit=200)["items"] if c["id"] not in busy
+    ]
+    to_send, to_delete = (
+        world.orderer.post(
+            "/api/orders/", {"kind": "inspection", "customer_id": c["id"], "draft": True}
+        )
+        for c in free[:2]
+    )
+    phone = new_phone(browser)
+    page = phone.page
+    login(phone, server, ORDERER)
+    page.goto(f"{server}/orders/{to_send['id']}")
+    expect(page.get_by_test_id("order-status")).to_have_text("Utkast")
+    check_screen(page, "orderer-draft")
+    page.get_by_test_id("draft-send").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("Beställd")
+    page.goto(f"{server}/orders/{to_delete['id']}")
+    page.get_by_test_id("draft-delete").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("Makulerad")
+    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
+    assert world.order(to_send["id"], as_="orderer")["status"] == "ordered"
+    assert world.order(to_delete["id"], as_="orderer")["status"] == "cancelled"
+    assert phone.errors == []
+    phone.close()

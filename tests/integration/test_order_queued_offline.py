@@ -100,3 +100,35 @@ async def test_an_order_id_is_never_taken_twice(client, world) -> None:
     assert result["status"] == "rejected" and result["code"] == "duplicate_id", result
     kept = await client.get(f"/api/orders/{order_id}", headers=world["admin"].headers)
     assert kept.json()["kind"] == "service"
+
+
+async def test_a_draft_is_sent_or_deleted_from_the_phone(client, world) -> None:
+    """Drafts (saved with draft=true through the API): staff send one as the order and
+    delete another, as sync mutations like any other."""
+    orderer = world["orderer_a"]
+
+    async def draft(kind: str) -> str:
+        response = await client.post(
+            "/api/orders",
+            json={"kind": kind, "customer_id": world.ids["customer_a"], "draft": True},
+            headers=orderer.headers,
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["status"] == "draft"
+        return str(response.json()["id"])
+
+    sent, deleted = await draft("inspection"), await draft("removal")
+    phone = staff_phone(client, orderer)
+    phone.enqueue("order.send_draft", {"order_id": sent})
+    phone.enqueue("order.cancel", {"order_id": deleted, "reason": "Utkastet togs bort."})
+    results = await phone.push()
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    placed = (await client.get(f"/api/orders/{sent}", headers=orderer.headers)).json()
+    assert placed["status"] == "ordered" and placed["due_on"]
+    gone = (await client.get(f"/api/orders/{deleted}", headers=orderer.headers)).json()
+    assert gone["status"] == "cancelled"
+    # Another provider's staff cannot send it (they do not see it).
+    other = staff_phone(client, world["orderer_b"])
+    other.enqueue("order.send_draft", {"order_id": sent})
+    [refused] = await other.push()
+    assert refused["status"] == "rejected" and refused["code"] == "not_found", refused

@@ -33,6 +33,7 @@ NAMES = [
     "order.put_on_hold",
     "order.cancel",
     "order.place",
+    "order.send_draft",
     "contact_attempt.withdraw",
     "order.resume",
     "lock_report.add",

@@ -14,6 +14,7 @@ class OrdererOrder extends Screen {
   static events = [
     ['submit', '[data-form="message"]', 'message'],
     ['submit', '[data-form="cancel-order"]', 'cancel'],
+    ['click', '[data-draft]', 'draftAction'],
   ];
 
   get orderId() { return this.getAttribute('id'); }
@@ -46,7 +47,7 @@ class OrdererOrder extends Screen {
           ${o.planned_start ? html`<dt>${t('orderer.visit')}</dt><dd data-testid="order-visit">${fmtDateTime(o.planned_start)}</dd>` : ''}
         </dl>
       </div>
-      ${(o.allowed_actions || []).includes('cancel') ? this.cancelForm() : ''}
+      ${o.status === 'draft' ? this.draftActions(o) : (o.allowed_actions || []).includes('cancel') ? this.cancelForm() : ''}
       ${o.completion ? this.completionSection(o.completion) : ''}
       <section aria-labelledby="lock-h" data-region="lock" data-key="${d.lock?._v || ''}">
         <h2 id="lock-h">${t('detail.lock')}</h2>
@@ -71,6 +72,23 @@ class OrdererOrder extends Screen {
           ${e.to_status && e.to_status !== e.from_status ? html` → ${statusLabel(e.to_status)}` : ''}
           ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}</li>`)}</ol>
       </section>`;
+  }
+
+  // A draft (saved through another system's API) is sent as the order, or deleted.
+  draftActions(o) {
+    const allowed = o.allowed_actions || [];
+    return html`<div class="stack" data-testid="draft-actions">
+      ${allowed.includes('place') ? html`<button type="button" class="primary" data-draft="send" data-testid="draft-send">${t('orderer.draft.send')}</button>` : ''}
+      ${allowed.includes('cancel') ? html`<button type="button" class="danger-button" data-draft="delete" data-testid="draft-delete">${t('orderer.draft.delete')}</button>` : ''}
+    </div>`;
+  }
+
+  async draftAction(e, button) {
+    const send = button.dataset.draft === 'send';
+    if (send) await store.mutate('order.send_draft', { order_id: this.orderId }, this.data.order);
+    else await store.mutate('order.cancel', { order_id: this.orderId, reason: t('orderer.draft.deleted_reason') }, this.data.order);
+    sync.changed();
+    announce(t(send ? 'orderer.draft.sent' : 'orderer.draft.deleted'));
   }
 
   // Staff cancel their own order while no visit is booked (afterwards the planner does).
