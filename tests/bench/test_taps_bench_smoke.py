@@ -23,7 +23,12 @@ def test_every_journey_is_counted(tmp_path: Path) -> None:
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     journeys = json.loads(out.read_text())["journeys"]
-    assert set(journeys) == {"logged_call", "battery_order_from_lock", "completed_installation"}
+    assert set(journeys) == {
+        "logged_call",
+        "battery_order_from_lock",
+        "completed_installation",
+        "completed_without_the_lock",
+    }
     for figures in journeys.values():
         assert figures["taps"] == len(figures["steps"]) > 0
         assert figures["scrolls"] >= 0
