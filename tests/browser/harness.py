@@ -166,6 +166,15 @@ def accessibility_problems(page: Any) -> list[str]:
     ]
 
 
+# What sticks out past the page's right edge (the innermost such elements), for the message.
+WIDER_THAN_THE_PAGE = """(width) => [...document.querySelectorAll('body *')]
+  .filter((el) => el.getBoundingClientRect().right > width + 1)
+  .filter((el) => ![...el.children].some((c) => c.getBoundingClientRect().right > width + 1))
+  .slice(0, 5)
+  .map((el) => `${el.localName}.${el.className} "${el.textContent.trim().slice(0, 40)}"`)
+  .join('; ')"""
+
+
 def check_screen(page: Any, name: str, *, full_page: bool = True) -> Path:
     """Screenshot of the screen (360x740 unless the page was made wider) into the test
     artefacts (and of the whole page, as ``<name>-full.png``, where the fixed bottom bar shows
@@ -184,7 +193,8 @@ def check_screen(page: Any, name: str, *, full_page: bool = True) -> Path:
     # The page's own width: 360 px on a phone, wider for a back-office screen on a desk.
     width = (page.viewport_size or PHONE)["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, (
-        f"{name}: scrolls sideways at {width} px"
+        f"{name}: scrolls sideways at {width} px: "
+        + page.evaluate(WIDER_THAN_THE_PAGE, width)
     )
     return path
 

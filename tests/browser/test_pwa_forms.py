@@ -272,6 +272,8 @@ FORMS = {
     "message": "the message in the list, one more unsynced change",
     "details": "the summary step of a new order",
     "cancel-order": "the cancel form's error: no reason (home-care staff)",
+    "lock-search": "the lock list narrowed to what was typed (home-care staff)",
+    "print-day": "the day sheet of the chosen day (fitter, offline)",
     "gateway-pair": "the gateway panel's error under the form",
     # The planner's desk (issue 11): online forms, kept as they are on a data change.
     "queue-filter": "the queue listed anew",
@@ -291,6 +293,7 @@ FORMS = {
 # desk's online forms); a language change renders them anew like every other.
 KEPT_ON_DATA_CHANGE = {
     "gateway-pair",
+    "lock-search",
     "queue-filter",
     "assign",
     "plan",
@@ -424,6 +427,19 @@ def test_every_form_of_the_app_submits_through_its_handler_after_a_refresh(
     assert_not_reloaded(page, url)
     covered.add("complete")
 
+    url = f"{server}/day/print"
+    page.goto(url)
+    expect(page.get_by_test_id("print-sheet")).to_be_visible()
+    mark_page(page)
+    form = refreshed(page, "print-day", how)
+    later = "2030-01-07"
+    form.get_by_label("Dag att skriva ut").fill(later)
+    form.get_by_role("button", name="Visa").click()
+    expect(page).to_have_url(f"{url}?date={later}")
+    expect(page.locator("main h1")).to_contain_text("7 jan")
+    assert page.evaluate(f"{MARK} === true"), "the page was reloaded (a native form submit)"
+    covered.add("print-day")
+
     phone.context.set_offline(False)
     all_sent(page)
     assert world.order(to_call["id"])["status"] == "ready_for_execution"
@@ -469,6 +485,21 @@ def test_every_form_of_the_app_submits_through_its_handler_after_a_refresh(
     assert world.order(mine["id"])["status"] != "cancelled"
     assert_not_reloaded(page, url)
     covered.add("cancel-order")
+
+    # Home-care staff: the lock search (Enter submits it; the list follows what was typed).
+    url = f"{server}/locks"
+    page.goto(url)
+    expect(page.get_by_test_id("lock-row").first).to_be_visible()
+    mark_page(page)
+    form = refreshed(page, "lock-search", how)
+    serial = page.get_by_test_id("lock-row").first.get_attribute("data-lock-id")
+    name = page.get_by_test_id("lock-row").first.locator("h2").inner_text()
+    form.get_by_label("Sök namn, adress eller serienummer").fill(name)
+    form.get_by_label("Sök namn, adress eller serienummer").press("Enter")
+    expect(page.locator(f'[data-testid="lock-row"][data-lock-id="{serial}"]')).to_be_visible()
+    assert page.evaluate(f"{MARK} === true"), "the page was reloaded (a native form submit)"
+    assert page.url.startswith(url) and "q=" in page.url
+    covered.add("lock-search")
     assert phone.errors == []
     phone.close()
 

@@ -47,7 +47,9 @@ class OrdererOrder extends Screen {
           ${o.planned_start ? html`<dt>${t('orderer.visit')}</dt><dd data-testid="order-visit">${fmtDateTime(o.planned_start)}</dd>` : ''}
         </dl>
       </div>
-      ${o.status === 'draft' ? this.draftActions(o) : (o.allowed_actions || []).includes('cancel') ? this.cancelForm() : ''}
+      <div data-region="order-actions" data-key="${o.status}-${(o.allowed_actions || []).join()}-${o._pending || 0}">
+        ${o.status === 'draft' ? this.draftActions(o) : (o.allowed_actions || []).includes('cancel') ? this.cancelForm() : ''}
+      </div>
       ${o.completion ? this.completionSection(o.completion) : ''}
       <section aria-labelledby="lock-h" data-region="lock" data-key="${d.lock?._v || ''}">
         <h2 id="lock-h">${t('detail.lock')}</h2>
