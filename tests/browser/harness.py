@@ -193,8 +193,7 @@ def check_screen(page: Any, name: str, *, full_page: bool = True) -> Path:
     # The page's own width: 360 px on a phone, wider for a back-office screen on a desk.
     width = (page.viewport_size or PHONE)["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, (
-        f"{name}: scrolls sideways at {width} px: "
-        + page.evaluate(WIDER_THAN_THE_PAGE, width)
+        f"{name}: scrolls sideways at {width} px: " + page.evaluate(WIDER_THAN_THE_PAGE, width)
     )
     return path
 
