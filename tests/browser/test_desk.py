@@ -429,13 +429,16 @@ def test_send_to_execution_offers_only_what_the_status_allows(
     desk.get_by_test_id("desk-confirm").click()
     expect(desk.get_by_test_id("desk-message")).to_contain_text("redo för besöket")
     assert world.order(order["id"])["status"] == "ready_for_execution"
-    # Ready for execution: no new time from here (the life cycle has no schedule step), no
-    # second confirm; hold and cancel stay.
+    # Ready for execution: it may still be moved (rebooked, then confirmed again), never
+    # confirmed twice; hold and cancel stay.
     expect(desk.get_by_test_id("desk-order-status")).to_contain_text("Redo för besök")
-    expect(desk.get_by_test_id("desk-plan")).to_have_count(0)
+    expect(desk.get_by_test_id("desk-plan")).to_be_visible()
     expect(desk.get_by_test_id("desk-confirm")).to_have_count(0)
     expect(desk.get_by_test_id("desk-hold")).to_be_visible()
-    # Dragging it to another hour is refused in words before anything is sent.
+    # Once the fitter has started the visit it takes no new time: dragging it to another hour
+    # is refused in words before anything is sent.
+    world.fitter.post(f"/api/orders/{order['id']}/transitions", {"action": "start"})
+    assert world.order(order["id"])["status"] == "in_progress"
     desk.goto(f"{sqlite_server.url}/desk?view=day&date={day.isoformat()}")
     desk.get_by_test_id(f"block-{order['reference']}").drag_to(
         desk.get_by_test_id(f"slot-{FITTER}-15")
