@@ -116,3 +116,54 @@ def test_home_care_staffs_screens_at_200_percent(live_server: LiveServer, browse
         check_large(page, f"orderer-{name}")
     assert phone.errors == []
     phone.close()
+
+
+# Every link, button and form control a thumb aims at, with its box: at least 44 px tall (and
+# wide), a checkbox or radio through its label. Links inside running text are exempt (WCAG
+# 2.5.8's inline exception), as are the skip link and hidden parts.
+SMALL_TARGETS = """(min) => {
+  const small = [];
+  const targets = document.querySelectorAll(['main a', 'main button', 'main summary',
+    'main select', 'main input', 'main textarea', '#nav a', '.top button'].join(', '));
+  for (const el of targets) {
+    if (!el.offsetParent || el.closest('.visually-hidden')) continue;
+    if (el.localName === 'a' && el.closest('p, li, dd') && !el.matches('.button, .card-link')
+        && el.closest('p, li, dd').textContent.trim() !== el.textContent.trim()) continue;
+    let box = el.getBoundingClientRect();
+    if (el.matches('input[type=checkbox], input[type=radio]')) {
+      const label = el.closest('label') || document.querySelector(`label[for="${el.id}"]`);
+      if (!label) { small.push(`${el.name}: no label`); continue; }
+      box = label.getBoundingClientRect();
+    }
+    if (box.height < min || box.width < min) {
+      const what = (el.textContent || el.name || '').trim().slice(0, 30);
+      small.push(`${el.localName} "${what}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}"""
+TAP_MIN_PX = 44
+
+
+def test_tap_targets_are_at_least_44_px(live_server: LiveServer, browser: Any) -> None:
+    server = live_server.url
+    world = World.of(server)
+    to_call = world.new_order("Stora mål")
+    visiting = world.new_order("Stora mål, besök", in_progress=True)
+    phone = new_phone(browser)
+    page = phone.page
+    login(phone, server, FITTER)
+    small: dict[str, list[str]] = {}
+    for name, path in (
+        ("my-day", "/"),
+        ("orders", "/orders"),
+        ("order-to-call", f"/orders/{to_call['id']}"),
+        ("order-visit", f"/orders/{visiting['id']}"),
+        ("more", "/settings"),
+    ):
+        page.goto(server + path)
+        expect(page.locator("main h1")).to_be_visible()
+        page.wait_for_timeout(300)  # regions that follow the first render (the lock panel)
+        small[name] = page.evaluate(SMALL_TARGETS, TAP_MIN_PX)
+    assert {k: v for k, v in small.items() if v} == {}
+    phone.close()
