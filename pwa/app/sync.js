@@ -9,6 +9,8 @@ const PROTOCOL = 1;
 const SCHEMA = 1;
 const PULL_BATCH = 500; // the server's default page; one IndexedDB transaction per page
 const PUSH_BATCH = 100;
+// A push stays well under the server's request limit (10 MB): a photo is a few hundred kB.
+const PUSH_MAX_BYTES = 4_000_000;
 // First retry soon (a basement signal comes and goes), then doubling up to five minutes.
 const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 5 * 60_000;
@@ -68,7 +70,14 @@ const wire = (m) => {
 export async function push() {
   let stuck = 0;
   for (;;) {
-    const batch = (await store.pending()).slice(0, PUSH_BATCH);
+    const batch = [];
+    let bytes = 0;
+    for (const m of (await store.pending()).slice(0, PUSH_BATCH)) {
+      const size = JSON.stringify(wire(m)).length;
+      if (batch.length && bytes + size > PUSH_MAX_BYTES) break;
+      batch.push(m);
+      bytes += size;
+    }
     if (!batch.length) return;
     const answer = await asClient((clientId) => postJson('/api/sync/push', versioned({ client_id: clientId, mutations: batch.map(wire) })));
     const settled = await store.applyResults(answer.results);

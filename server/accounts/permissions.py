@@ -118,6 +118,11 @@ def can_log_contact_attempt(principal: Principal, order: OrderFacts) -> bool:
     return principal.is_admin or bool(_relations(principal, order) & {Role.FITTER, Role.PLANNER})
 
 
+def can_add_photo(principal: Principal, order: OrderFacts) -> bool:
+    """A photo for the order: its fitter (at the door) or the fitters' planner."""
+    return principal.is_admin or bool(_relations(principal, order) & {Role.FITTER, Role.PLANNER})
+
+
 def can_assign(principal: Principal, order: OrderFacts) -> bool:
     return principal.is_admin or Role.PLANNER in _relations(principal, order)
 

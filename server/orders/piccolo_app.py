@@ -8,6 +8,7 @@ from server.orders.tables import (
     OrderEvent,
     OrderForward,
     OrderMessage,
+    OrderPhoto,
     WorkOrder,
 )
 
@@ -21,6 +22,7 @@ APP_CONFIG = AppConfig(
         OrderEvent,
         OrderMessage,
         OrderForward,
+        OrderPhoto,
     ],
     migration_dependencies=["server.locks.piccolo_app", "server.accounts.piccolo_app"],
     commands=[],

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -25,6 +25,7 @@ from server.orders.schemas import (
     OrderEventOut,
     OrderIn,
     OrderOut,
+    PhotoOut,
     TransitionIn,
 )
 from server.orders.service import OrderFilters, OrderService
@@ -193,6 +194,35 @@ class OrderController(Controller):
         """Take back a call you logged by mistake, within minutes of logging it (the app's
         undo); the order's history keeps what was taken back."""
         await OrderService(services).withdraw_contact_attempt(principal, order_id, attempt_id)
+
+    @get("/{order_id:uuid}/photos")
+    async def list_photos(
+        self, order_id: UUID, principal: Principal, services: Services
+    ) -> list[PhotoOut]:
+        """The order's photos (a completion closed without the lock's evidence may have one)."""
+        rows = await OrderService(services).photos(principal, order_id)
+        return [
+            PhotoOut(
+                id=r["id"],
+                order_id=r["order"],
+                taken_by_id=r["taken_by"],
+                at=r["at"],
+                purpose=r["purpose"],
+                width=r["width"],
+                height=r["height"],
+                size_bytes=r["size_bytes"],
+            )
+            for r in rows
+        ]
+
+    @get("/{order_id:uuid}/photos/{photo_id:uuid}", media_type="image/jpeg")
+    async def photo(
+        self, order_id: UUID, photo_id: UUID, principal: Principal, services: Services
+    ) -> Response[bytes]:
+        """One photo as the server keeps it: a JPEG without metadata."""
+        jpeg = await OrderService(services).photo_jpeg(principal, order_id, photo_id)
+        # A resident's door: never kept by a shared cache.
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private"})
 
     @get("/{order_id:uuid}/next-call")
     async def next_call(

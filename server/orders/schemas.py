@@ -85,6 +85,19 @@ class ContactAttemptIn(Bounded, kw_only=True):
     at: Instant | None = None
 
 
+class PhotoOut(msgspec.Struct, kw_only=True):
+    """A photo's facts; its JPEG is at ``GET /api/orders/{order_id}/photos/{id}``."""
+
+    id: UUID
+    order_id: UUID
+    taken_by_id: UUID
+    at: datetime
+    purpose: str
+    width: int
+    height: int
+    size_bytes: int
+
+
 class ContactAttemptOut(msgspec.Struct, kw_only=True):
     id: UUID
     order_id: UUID

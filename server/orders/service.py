@@ -44,12 +44,15 @@ from server.orders.lifecycle import (
     allowed_actions,
     transition,
 )
+from server.orders.photos import PURPOSES as PHOTO_PURPOSES
+from server.orders.photos import normalise_photo
 from server.orders.schemas import AssignmentIn, ContactAttemptIn, MessageIn, OrderIn, TransitionIn
 from server.orders.tables import (
     CompletionReport,
     ContactAttempt,
     OrderEvent,
     OrderMessage,
+    OrderPhoto,
     WorkOrder,
 )
 from server.scopes import has_visible_order, order_scope
@@ -850,6 +853,84 @@ class OrderService:
                     "at": attempt["at"].isoformat(),
                 },
             )
+
+    async def add_photo(
+        self,
+        principal: Principal,
+        order_id: UUID,
+        photo: bytes,
+        purpose: str,
+        photo_id: UUID | None = None,
+    ) -> UUID:
+        """Keep a photo for the order, re-encoded without metadata (server.orders.photos)."""
+        if purpose not in PHOTO_PURPOSES:
+            raise ValidationFailed(f"Unknown photo purpose {purpose!r}.", field="purpose")
+        normalised = normalise_photo(photo)  # refused before anything is locked or written
+        async with unit_of_work(self.s.engine):
+            row = await self.visible_for_update(principal, order_id)
+            if not perm.can_add_photo(principal, facts(row)):
+                raise Forbidden(
+                    "Only the order's fitter or the fitters' planner adds photos.",
+                    message_sv="Bara orderns montör eller montörernas planerare lägger till foton.",
+                )
+            if row["status"] == OrderStatus.CANCELLED:
+                raise Conflict(
+                    "The order is cancelled; photos are not added to it.",
+                    message_sv="Ordern är makulerad; foton läggs inte till.",
+                )
+            if photo_id and await OrderPhoto.exists().where(OrderPhoto.id == photo_id):
+                raise Conflict("A photo with this id exists already.", code="duplicate_id")
+            kept = OrderPhoto(
+                order=order_id,
+                taken_by=principal.user_id,
+                at=self.s.clock.now(),
+                purpose=purpose,
+                width=normalised.width,
+                height=normalised.height,
+                size_bytes=len(normalised.jpeg),
+                jpeg=normalised.jpeg,
+                device=principal.device,
+            )
+            if photo_id:
+                kept.id = photo_id  # made on the phone
+            await kept.save()
+            await self._event(
+                order_id,
+                principal,
+                "photo_added",
+                row["status"],
+                row["status"],
+                {"photo_id": str(kept.id), "purpose": purpose},
+            )
+        return UUID(str(kept.id))
+
+    async def photos(self, principal: Principal, order_id: UUID) -> list[dict[str, Any]]:
+        """The order's photos (without their bytes), oldest first."""
+        await self.visible(principal, order_id)
+        return list(
+            await OrderPhoto.select(
+                OrderPhoto.id,
+                OrderPhoto.order,
+                OrderPhoto.taken_by,
+                OrderPhoto.at,
+                OrderPhoto.purpose,
+                OrderPhoto.width,
+                OrderPhoto.height,
+                OrderPhoto.size_bytes,
+            )
+            .where(OrderPhoto.order == order_id)
+            .order_by(OrderPhoto.at)
+        )
+
+    async def photo_jpeg(self, principal: Principal, order_id: UUID, photo_id: UUID) -> bytes:
+        await self.visible(principal, order_id)
+        row = found(
+            await OrderPhoto.select(OrderPhoto.jpeg)
+            .where((OrderPhoto.id == photo_id) & (OrderPhoto.order == order_id))
+            .first(),
+            "photo",
+        )
+        return bytes(row["jpeg"])
 
     async def add_message(
         self, principal: Principal, order_id: UUID, data: MessageIn, message_id: UUID | None = None

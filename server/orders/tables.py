@@ -6,6 +6,7 @@ from piccolo.columns import (
     JSON,
     UUID,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -66,6 +67,22 @@ class ContactAttempt(Table):
     phone = Varchar(length=40, default="")
     outcome = Varchar(length=20, help_text="reached | no_answer | busy | wrong_number | voicemail")
     note = Text(default="")
+    device = Varchar(length=100, default="")
+
+
+class OrderPhoto(Table):
+    """A photo the fitter took for the order (issue 16: with a completion closed without the
+    lock's evidence). Stored as re-encoded JPEG without metadata (server.orders.photos)."""
+
+    id = UUID(primary_key=True)
+    order = ForeignKey(WorkOrder, null=False, index=True)
+    taken_by = ForeignKey(User, null=False)
+    at = Timestamptz()
+    purpose = Varchar(length=40, help_text="evidence_override")
+    width = Integer()
+    height = Integer()
+    size_bytes = Integer()
+    jpeg = Bytea()
     device = Varchar(length=100, default="")
 
 

@@ -3,6 +3,8 @@ so the state machine and the access rules are checked exactly as they are there.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -11,6 +13,7 @@ import msgspec
 from server.accounts.permissions import Principal
 from server.errors import ValidationFailed
 from server.locks.evidence_intake import EvidenceIntakeService, LockUpload
+from server.orders.photos import MAX_UPLOAD_BYTES
 from server.orders.schemas import (
     CompletionIn,
     ContactAttemptIn,
@@ -73,6 +76,20 @@ class OrderPlace(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     order: OrderIn
 
 
+# The base64 text of the largest photo the server takes (server.orders.photos).
+PHOTO_BASE64_MAX = (MAX_UPLOAD_BYTES + 2) // 3 * 4
+
+
+class PhotoAdd(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A photo the fitter took (with a completion closed without the lock's evidence), as
+    base64; the server re-encodes it without metadata and keeps only that."""
+
+    order_id: UUID
+    photo_id: UUID
+    purpose: Literal["evidence_override"]
+    data: Annotated[str, msgspec.Meta(min_length=1, max_length=PHOTO_BASE64_MAX)]
+
+
 class OrderCancel(Bounded, kw_only=True, forbid_unknown_fields=True):
     """Home-care staff cancel their own order while no visit is booked (issue 16)."""
 
@@ -110,6 +127,7 @@ ARGUMENTS: dict[str, type[msgspec.Struct]] = {
     "order.complete": OrderComplete,
     "order.put_on_hold": OrderPutOnHold,
     "order.cancel": OrderCancel,
+    "photo.add": PhotoAdd,
     "order.place": OrderPlace,
     # A draft (placed with draft=true through the API) sent as the order it describes.
     "order.send_draft": OrderOnly,
@@ -170,6 +188,14 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+def stored_args(name: str, args: Any) -> Any:
+    """The arguments as the mutation log keeps them: a photo's bytes are kept once, in the
+    order's photos, never in the log (only their size)."""
+    if name == "photo.add" and isinstance(args, dict) and isinstance(args.get("data"), str):
+        args = {**args, "data": f"<{len(args['data'])} characters of base64, kept as the photo>"}
+    return without_nul(args)
+
+
 async def order_version(order_id: UUID | None) -> int | None:
     if order_id is None:  # lock_report.add may leave the order to its credential
         return None
@@ -203,6 +229,17 @@ async def apply(service: OrderService, principal: Principal, name: str, args: An
         return args.order_id
     if isinstance(args, ContactAttemptWithdraw):
         await service.withdraw_contact_attempt(principal, args.order_id, args.attempt_id, args.at)
+        return args.order_id
+    if isinstance(args, PhotoAdd):
+        try:
+            photo = base64.b64decode(args.data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationFailed(
+                "The photo did not arrive whole. Take it again.",
+                field="photo",
+                message_sv="Fotot kom inte fram helt. Ta det igen.",
+            ) from exc
+        await service.add_photo(principal, args.order_id, photo, args.purpose, args.photo_id)
         return args.order_id
     if isinstance(args, OrderPlace):
         return await service.create(principal, args.order, args.order_id)

@@ -452,7 +452,7 @@ class SyncService:
             user=principal.user_id,
             seq=mutation.seq,
             name=mutations.without_nul(mutation.name),
-            args=mutations.without_nul(mutation.args),
+            args=mutations.stored_args(mutation.name, mutation.args),
             # What most mutations end as, so that only the others are written twice.
             status="applied",
             entity_id=_uuid_or_none(mutation.args.get("order_id")),

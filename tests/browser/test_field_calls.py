@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.browser.conftest import LiveServer
 from tests.browser.harness import (
     FITTER,
+    PLANNER,
     SYNC_TIMEOUT_MS,
+    Phone,
     World,
     check_screen,
     login,
@@ -221,3 +224,74 @@ def test_booking_rebooking_starting_on_the_day_and_putting_on_hold(
     assert actions.count("schedule") == 2 and actions.count("put_on_hold") == 1
     assert phone.errors == []
     phone.close()
+
+
+def test_closing_without_the_lock_with_a_reason_and_a_photo(
+    live_server: LiveServer, browser: Any, tmp_path: Any
+) -> None:
+    """The lock's evidence cannot be had: the refusal is in Swedish and opens the override
+    right there; the fitter gives a reason and a photo; the server closes the order flagged,
+    keeps the photo without its metadata, and the planner sees it on the desk."""
+    import io
+
+    from PIL import Image
+
+    from tests.unit.test_photos import photo_bytes
+
+    server = live_server.url
+    world = World.of(server)
+    order = world.new_order("Låset svarar inte", in_progress=True, kind="installation")
+    picture = tmp_path / "dorren.jpg"
+    picture.write_bytes(photo_bytes((2400, 1800), gps=True))
+    phone = new_phone(browser)
+    page = phone.page
+    login(phone, server, FITTER)
+    page.goto(f"{server}/orders/{order['id']}")
+    page.get_by_label("Vad gjordes").fill("Låset monterat, svarar inte på radio.")
+    page.get_by_label("Tid (minuter)").fill("40")
+    page.get_by_test_id("complete").click()
+    # Refused by the server (no pairing receipt from the lock): said in Swedish, and the
+    # override is open where the report is.
+    expect(page.get_by_test_id("complete-refused")).to_contain_text(
+        "låset", timeout=SYNC_TIMEOUT_MS
+    )
+    expect(page.get_by_test_id("override")).to_have_attribute("open", "")
+    page.get_by_label("Skäl att stänga utan låsets kvitto").fill(
+        "Låset svarar inte; nytt kort beställt."
+    )
+    page.get_by_label("Foto (valfritt)").set_input_files(str(picture))
+    check_screen(page, "fitter-close-without-lock", full_page=False)
+    page.get_by_test_id("complete").click()
+    all_sent(page)
+    expect(page.get_by_test_id("order-status")).to_have_text("Klar", timeout=SYNC_TIMEOUT_MS)
+
+    done = world.order(order["id"])
+    assert done["status"] == "done"
+    events = world.events(order["id"])
+    completed = [e for e in events if e["action"] == "complete"]
+    assert completed and completed[-1]["flagged"] is True
+    photos = world.planner.get(f"/api/orders/{order['id']}/photos")
+    assert len(photos) == 1 and max(photos[0]["width"], photos[0]["height"]) == 1600
+    jpeg = httpx.get(
+        f"{server}/api/orders/{order['id']}/photos/{photos[0]['id']}",
+        cookies=world.planner.cookies,
+        headers=world.planner.headers,
+    )
+    with Image.open(io.BytesIO(jpeg.content)) as image:
+        assert dict(image.getexif()) == {}
+    assert phone.errors == []
+    phone.close()
+
+    # The planner sees it in the order's history on the desk.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="sv-SE")
+    planner = Phone(context, context.new_page())
+    login(planner, server, PLANNER)
+    desk = planner.page
+    desk.goto(f"{server}/desk/orders/{order['id']}")
+    photo = desk.get_by_test_id("desk-photo")
+    expect(photo).to_be_visible()
+    desk.wait_for_function(
+        "() => document.querySelector('[data-testid=\"desk-photo\"]').naturalWidth > 0"
+    )
+    expect(desk.get_by_test_id("desk-history")).to_contain_text("lade till ett foto")
+    context.close()

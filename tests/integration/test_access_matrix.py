@@ -245,6 +245,9 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/orders/{order_id}/transitions",
             "/api/orders/{order_id}/assignment",
             "/api/orders/{order_id}/contact-attempts",
+            # Photos with an order: test_photos_api.py (who sees, who may add).
+            "/api/orders/{order_id}/photos",
+            "/api/orders/{order_id}/photos/{photo_id}",
             # Taking back a call: every actor of this world, test_call_withdrawal.py.
             "/api/orders/{order_id}/contact-attempts/{attempt_id}",
             "/api/customers/{customer_id}",
@@ -312,6 +315,8 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "subscription_id",
             "message_id",
             "forward_id",
+            "attempt_id",
+            "photo_id",
         ):
             concrete = concrete.replace("{" + param + "}", world.ids["order_a"])
         response = await client.get(concrete)

@@ -23,6 +23,7 @@ OTHER_EVENTS = {
     "assign",
     "contact_attempt",
     "contact_attempt_withdrawn",
+    "photo_added",
     "escalate",
     "forward",
     "forward_done",

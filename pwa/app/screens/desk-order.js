@@ -2,7 +2,7 @@
 // "Planera" form: the keyboard's way to do what dragging does on the board); send to
 // execution; put on hold until a date, optionally unassigning (seed 002); resume; cancel with
 // a reason. Only what the order's status allows is offered, and a refusal is shown in words.
-import { t, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
+import { t, tOr, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
 import { html, Screen, announce, kindLabel, statusLabel } from '../ui.js';
 import { local, today } from '../time.js';
 import { currentUser } from '../router.js';
@@ -95,9 +95,12 @@ class DeskOrder extends Screen {
       <section aria-labelledby="events-h" data-region="events" data-key="${this.dataStamp}">
         <h2 id="events-h">${t('detail.history')}</h2>
         <ol class="log" data-testid="desk-history">${(this.events || []).map((e) => html`<li>
-          <span class="muted">${fmtDateTime(e.at)}</span> ${e.actor_name || ''}: ${e.action.replaceAll('_', ' ')}
+          <span class="muted">${fmtDateTime(e.at)}</span> ${e.actor_name || ''}: ${tOr(`action.${e.action}`, e.action.replaceAll('_', ' '))}
           ${e.to_status && e.to_status !== e.from_status ? html` → ${statusLabel(e.to_status)}` : ''}
-          ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}</li>`)}</ol>
+          ${e.flagged ? html` <span class="flag danger">${t('detail.flagged')}</span>` : ''}
+          ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}
+          ${e.action === 'photo_added' && e.changes?.photo_id ? html`<p><a href="/api/orders/${o.id}/photos/${e.changes.photo_id}" target="_blank" rel="noopener">
+            <img class="event-photo" src="/api/orders/${o.id}/photos/${e.changes.photo_id}" alt="${t('desk.photo_alt', { time: fmtDateTime(e.at), who: e.actor_name || '' })}" loading="lazy" data-testid="desk-photo"></a></p>` : ''}</li>`)}</ol>
       </section>`;
   }
 

@@ -10,6 +10,7 @@ import { nextCall } from '../contact-plan.js';
 import { RULES } from '../rules.js';
 import { toInputValue, fromInputValue, today, local, addDays } from '../time.js';
 import { suggestedStart } from '../booking-time.js';
+import { photoForUpload } from '../photo.js';
 import { flags } from './order-card.js';
 import './lock-panel.js';
 
@@ -247,6 +248,9 @@ class OrderDetail extends Screen {
       <label for="c-override">${t('complete.override_reason')}</label>
       <textarea id="c-override" name="override_reason" rows="2" maxlength="2000" aria-describedby="c-override-help">${refused?.args?.override_reason || ''}</textarea>
       <p id="c-override-help" class="muted">${t('complete.override_help')}</p>
+      <label for="c-photo">${t('complete.photo')}</label>
+      <input id="c-photo" name="override_photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" aria-describedby="c-photo-help">
+      <p id="c-photo-help" class="muted">${t('complete.photo_help')}</p>
     </details>`;
   }
 
@@ -397,6 +401,20 @@ class OrderDetail extends Screen {
     const args = { order_id: this.orderId, completion };
     const override = form.override_reason?.value.trim();
     if (override) args.override_reason = override;
+    // A photo may go with a completion closed without the lock: queued first, so the history
+    // shows it before the completion it explains.
+    const file = override ? form.override_photo?.files?.[0] : null;
+    if (file) {
+      let data;
+      try {
+        data = await photoForUpload(file);
+      } catch {
+        error.textContent = t('complete.photo_unreadable');
+        form.override_photo.focus();
+        return;
+      }
+      await store.mutate('photo.add', { order_id: this.orderId, photo_id: crypto.randomUUID(), purpose: 'evidence_override', data }, this.data.order);
+    }
     await this.act('order.complete', args, t('complete.sent'), form);
   }
 
