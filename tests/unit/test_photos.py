@@ -3,6 +3,7 @@ metadata, upright and scaled; anything that is not a photo is refused, never a c
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
@@ -95,7 +96,6 @@ def test_any_bytes_are_a_photo_or_a_refusal(data: bytes) -> None:
 def test_a_damaged_jpeg_is_a_photo_or_a_refusal(noise: bytes, cut: int) -> None:
     good = photo_bytes((64, 48))
     damaged = good[:cut] + noise + good[cut + len(noise) :]
-    try:
+    # A refusal is an answer; any other exception fails the test.
+    with contextlib.suppress(ValidationFailed):
         normalise_photo(damaged)
-    except ValidationFailed:
-        pass
