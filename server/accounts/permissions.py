@@ -100,9 +100,10 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
 }
 
 
-# Home-care staff cancel their own order while no visit is booked (issue 16); once a fitter's
-# day is planned around it, the fitters' planner cancels it (staff write to them on the order).
-ORDERER_CANCELLABLE = frozenset({"draft", "ordered", "contacting"})
+# Home-care staff cancel their own order while no visit is booked (issue 16): before one is, or
+# while the order is on hold; once a fitter's day is planned around it, the fitters' planner
+# cancels it (staff write to them on the order).
+ORDERER_CANCELLABLE = frozenset({"draft", "ordered", "contacting", "on_hold"})
 
 
 def can_transition(principal: Principal, order: OrderFacts, action: Action) -> bool:
