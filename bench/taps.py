@@ -40,16 +40,7 @@ from typing import Any
 import httpx
 
 from server.demo import SIMULATED_LOCK_SERIALS
-from server.demo_stack import (
-    Child,
-    device_token,
-    lock_authority_env,
-    start_gateway,
-    start_server,
-    start_simulator,
-)
-from tests.integration.lock_stack_world import sim
-from tests.live_server import free_port, run_cli, server_env
+from tests.integration.lock_stack_world import lock_stack, sim
 
 CHROMIUM = os.environ.get("LOCKWORK_CHROMIUM", "/usr/lib/chromium/chromium")
 PHONE = {"width": 360, "height": 740}
@@ -244,36 +235,10 @@ JOURNEYS: dict[str, Callable[[Any, Stack], Journey]] = {
 
 @contextlib.contextmanager
 def demo_stack(tmp: Path) -> Iterator[Stack]:
-    """``make demo``'s stack on free ports: server (demo data), simulated lock, gateway."""
-    env = server_env(f"sqlite:///{tmp / 'taps.sqlite3'}", tmp / "server")
-    sim_dir = tmp / "sim"
-    env.update(lock_authority_env(env, sim_dir))
-    for command in (["migrate"], ["demo-data"]):
-        done = run_cli(command, env)
-        if done.returncode != 0:
-            raise RuntimeError(done.stdout + done.stderr)
-    children: list[Child] = []
-    try:
-        simulator, sim_port = start_simulator(sim_dir, 0, (SERIAL,), env)
-        children.append(simulator)
-        port = free_port()
-        children.append(start_server("127.0.0.1", port, env))
-        server = f"http://127.0.0.1:{port}"
-        gateway_port = free_port()
-        gateway, code = start_gateway(
-            tmp / "gateway",
-            sim_port=sim_port,
-            port=gateway_port,
-            server_url=server,
-            token=device_token(server, "montor1", PASSWORD, "taps bench gateway"),
-            origins=[server],
-            env=env,
-        )
-        children.append(gateway)
-        yield Stack(server, f"http://127.0.0.1:{gateway_port}", code, sim_dir)
-    finally:
-        for child in reversed(children):
-            child.stop()
+    """``make demo``'s stack on free ports: server (the demo data), simulated lock, gateway."""
+    with lock_stack(tmp, (SERIAL,), customers=None) as world:
+        _gateway, gateway_url, code = world.serve("taps bench", "montor1")
+        yield Stack(world.server_url, gateway_url, code, world.sim_dir)
 
 
 def run() -> dict[str, Any]:

@@ -34,15 +34,9 @@ from gateway.local_api.pairing_link import read_terminal_qr
 from server.demo import DEMO_PASSWORD, SIMULATED_LOCK_SERIALS
 from server.demo_stack import (
     Child,
-    device_token,
-    lock_authority_env,
-    start_gateway,
-    start_server,
-    start_simulator,
 )
 from tests.browser.harness import CHROMIUM, check_screen, new_phone
-from tests.integration.lock_stack_world import sim
-from tests.live_server import free_port, run_cli, server_env
+from tests.integration.lock_stack_world import lock_stack, sim
 
 pytestmark = [pytest.mark.browser, pytest.mark.ble, pytest.mark.slow]
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -72,39 +66,16 @@ Y_BLACK, Y_WHITE, NO_COLOUR = 16, 235, 128
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    env = server_env(f"sqlite:///{tmp_path / 'server.sqlite3'}", tmp_path / "server")
-    sim_dir = tmp_path / "sim"
-    env.update(lock_authority_env(env, sim_dir))
-    assert run_cli(["migrate"], env).returncode == 0
-    assert run_cli(["demo-data", "--customers", "10"], env).returncode == 0
-    children: list[Child] = []
-    try:
-        simulator, sim_port = start_simulator(sim_dir, 0, (SERIAL,), env)
-        children.append(simulator)
-        server_port = free_port()
-        children.append(start_server("127.0.0.1", server_port, env))
-        server_url = f"http://127.0.0.1:{server_port}"
-        gateway_port = free_port()
-        gateway, code = start_gateway(
-            tmp_path / "gateway",
-            sim_port=sim_port,
-            port=gateway_port,
-            server_url=server_url,
-            token=device_token(server_url, FITTER, DEMO_PASSWORD, "lock panel test gateway"),
-            origins=[server_url],
-            env=env,
-        )
-        children.append(gateway)
+    """Server (demo data), the simulated lock and a gateway in serve mode, not paired with."""
+    with lock_stack(tmp_path, (SERIAL,)) as world:
+        gateway, gateway_url, code = world.serve("lock panel test", FITTER)
         yield {
-            "sim_dir": sim_dir,
-            "server_url": server_url,
-            "gateway_url": f"http://127.0.0.1:{gateway_port}",
+            "sim_dir": world.sim_dir,
+            "server_url": world.server_url,
+            "gateway_url": gateway_url,
             "gateway": gateway,
             "code": code,
         }
-    finally:
-        for child in reversed(children):
-            child.stop()
 
 
 def new_code_with_qr(stack: dict[str, Any]) -> tuple[str, list[list[int]]]:

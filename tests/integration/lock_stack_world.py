@@ -118,8 +118,9 @@ class Stack:
     root: Path
     children: list[Child] = field(default_factory=list)
 
-    def gateway(self, name: str, username: str = FITTER, serial: str = "") -> tuple[Child, Gateway]:
-        """A new `lockwork-gateway serve` with its own data folder and device, paired with."""
+    def serve(self, name: str, username: str = FITTER) -> tuple[Child, str, str]:
+        """A new `lockwork-gateway serve` with its own data folder and device (``username``'s),
+        not paired with yet: the process, its address and the pairing code it printed."""
         token = device_token(self.server_url, username, DEMO_PASSWORD, f"{name} gateway")
         port = free_port()
         child, code = start_gateway(
@@ -132,7 +133,12 @@ class Stack:
             env=self.env,
         )
         self.children.append(child)
-        gateway = Gateway(f"http://127.0.0.1:{port}", serial=serial)
+        return child, f"http://127.0.0.1:{port}", code
+
+    def gateway(self, name: str, username: str = FITTER, serial: str = "") -> tuple[Child, Gateway]:
+        """A new `lockwork-gateway serve` with its own data folder and device, paired with."""
+        child, url, code = self.serve(name, username)
+        gateway = Gateway(url, serial=serial)
         paired = httpx.post(gateway.url + "/api/pair", json={"code": code})
         assert paired.status_code == 200, paired.text
         gateway.token = paired.json()["token"]
@@ -148,14 +154,18 @@ class Stack:
 
 @contextmanager
 def lock_stack(
-    root: Path, serials: tuple[str, ...] = SIMULATED_LOCK_SERIALS[:1]
+    root: Path,
+    serials: tuple[str, ...] = SIMULATED_LOCK_SERIALS[:1],
+    customers: int | None = 10,
 ) -> Iterator[Stack]:
-    """Server (SQLite, demo data) and simulator with ``serials``; everything stopped after."""
+    """Server (SQLite, demo data: ``customers`` of them, None for the demo's own number) and
+    simulator with ``serials``; everything stopped after."""
     env = server_env(f"sqlite:///{root / 'server.sqlite3'}", root / "server")
     sim_dir = root / "sim"
     env.update(lock_authority_env(env, sim_dir))
     assert run_cli(["migrate"], env).returncode == 0
-    assert run_cli(["demo-data", "--customers", "10"], env).returncode == 0
+    demo = ["demo-data"] if customers is None else ["demo-data", "--customers", str(customers)]
+    assert run_cli(demo, env).returncode == 0
     children: list[Child] = []
     try:
         simulator, sim_port = start_simulator(sim_dir, 0, serials, env)
