@@ -164,6 +164,8 @@ export async function mutate(name, args, order = null, { draft: draftKey = null,
       // version they were made on, so it can answer "overridden".
       base_version: name.startsWith('order.') ? order?.version ?? null : null,
       label: order ? { reference: order.reference, customer_name: order.customer_name } : null,
+      // The optimistic rows of other stores, taken back if the server refuses the mutation.
+      made: rows.map(([store, row]) => [store, row.id]),
     });
     const child = childRow(name, args, user, now);
     if (child) tx.objectStore(child[0]).put({ ...child[1], _pending: id });
@@ -183,8 +185,8 @@ function recordProblem(tx, entry, result) {
   });
   const child = childRow(entry.name, entry.args, null, '');
   if (child) tx.objectStore(child[0]).delete(child[1].id);
-  // A queued order the server refused: only its refusal (with the reason) stays.
-  if (entry.name === 'order.place') tx.objectStore('order').delete(entry.args.order_id);
+  // Rows shown for it (a queued order): only the refusal, with the reason, stays.
+  for (const [store, id] of entry.made || []) tx.objectStore(store).delete(id);
 }
 
 // One push answer: acknowledged mutations leave the outbox; a rejection becomes a problem the

@@ -97,6 +97,13 @@ def login(phone: Phone, server: str, username: str, path: str = "/login") -> Non
     expect(page.get_by_test_id("last-sync")).to_contain_text("Synkad", timeout=SYNC_TIMEOUT_MS)
 
 
+def all_sent(page: Any) -> None:
+    """The phone's outbox is empty: every change reached the server and was answered."""
+    require_playwright().expect(page.get_by_test_id("pending-count")).to_have_text(
+        "0 osynkade", timeout=SYNC_TIMEOUT_MS
+    )
+
+
 def wait_for_service_worker(phone: Phone) -> None:
     """The app's worker is active and controls the page (its precache is complete)."""
     phone.page.evaluate(

@@ -20,6 +20,7 @@ from tests.browser.harness import (
     SYNC_TIMEOUT_MS,
     Phone,
     World,
+    all_sent,
     check_screen,
     login,
     new_phone,
@@ -36,10 +37,6 @@ def in_view_without_scrolling(page: Any, test_id: str) -> bool:
     box = page.get_by_test_id(test_id).bounding_box()
     nav = page.locator("#nav").bounding_box()
     return bool(box) and box["y"] >= 0 and box["y"] + box["height"] <= nav["y"]
-
-
-def all_sent(page: Any) -> None:
-    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
 
 
 def test_the_outcome_is_under_the_thumb_and_a_wrong_tap_is_undone(

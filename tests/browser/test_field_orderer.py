@@ -13,8 +13,8 @@ import pytest
 from tests.browser.conftest import LiveServer
 from tests.browser.harness import (
     ORDERER,
-    SYNC_TIMEOUT_MS,
     World,
+    all_sent,
     check_screen,
     login,
     new_phone,
@@ -55,7 +55,7 @@ def test_staff_see_who_comes_and_cancel_before_the_booking(
     check_screen(page, "orderer-cancel-form", full_page=False)
     page.get_by_test_id("cancel-submit").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Makulerad")
-    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
+    all_sent(page)
     cancelled = world.order(to_cancel["id"])
     assert cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "Fel kund vald"
     assert phone.errors == []
@@ -103,7 +103,7 @@ def test_an_order_placed_offline_is_sent_later_and_the_answer_comes_back(
     expect(page.get_by_test_id("pending-count")).to_have_text("2 osynkade")
 
     phone.context.set_offline(False)
-    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
+    all_sent(page)
     # The refusal comes back to the person, with the server's reason in Swedish.
     expect(page.get_by_test_id("problem")).to_contain_text(taken["customer_name"])
     expect(page.get_by_test_id("problem-reason")).to_contain_text("redan en öppen order")
@@ -154,7 +154,7 @@ def test_a_draft_is_sent_and_another_deleted(live_server: LiveServer, browser: A
     page.goto(f"{server}/orders/{to_delete['id']}")
     page.get_by_test_id("draft-delete").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Makulerad")
-    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
+    all_sent(page)
     assert world.order(to_send["id"], as_="orderer")["status"] == "ordered"
     assert world.order(to_delete["id"], as_="orderer")["status"] == "cancelled"
     assert phone.errors == []

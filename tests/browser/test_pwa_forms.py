@@ -30,6 +30,7 @@ from tests.browser.harness import (
     SYNC_TIMEOUT_MS,
     Phone,
     World,
+    all_sent,
     check_screen,
     login,
     new_phone,
@@ -90,10 +91,6 @@ def sync_in(page: Any, text: str) -> None:
     """Pull now and wait until the screen shows what the other person wrote (a refresh)."""
     page.get_by_test_id("sync-now").click()
     expect(page.locator("main")).to_contain_text(text, timeout=SYNC_TIMEOUT_MS)
-
-
-def all_sent(page: Any) -> None:
-    expect(page.get_by_test_id("pending-count")).to_have_text("0 osynkade", timeout=SYNC_TIMEOUT_MS)
 
 
 def server_messages(world: World, order_id: str) -> list[str]:

@@ -126,12 +126,12 @@ class DeskActivity extends Screen {
         <thead><tr><th scope="col">${t('activity.col.order')}</th><th scope="col">${t('activity.col.what')}</th>
           <th scope="col">${t('activity.col.next')}</th>
           <th scope="col">${t('desk.fact.fitter')}</th><th scope="col">${t('activity.col.ordered')}</th><th scope="col">${t('activity.col.due')}</th></tr></thead>
-        <tbody>${this.items.map((o) => html`<tr data-testid="activity-${o.reference}">
+        <tbody>${this.items.map((o) => [o, flagsNow(o)]).map(([o, f]) => html`<tr data-testid="activity-${o.reference}">
           <th scope="row"><a href="/desk/orders/${o.id}">${o.reference}</a><br>${o.customer_name}</th>
           <td>${kindLabel(o.kind)} · ${statusLabel(o.status)}<br>
-            ${flagsNow(o).escalated ? html`<span class="flag danger">${t('flag.escalated')}</span>` : ''}
-            ${flagsNow(o).overdue ? html`<span class="flag danger">${t('flag.overdue')}</span>` : ''}
-            ${flagsNow(o).atRisk ? html`<span class="flag warn">${t('flag.at_risk')}</span>` : ''}
+            ${f.escalated ? html`<span class="flag danger">${t('flag.escalated')}</span>` : ''}
+            ${f.overdue ? html`<span class="flag danger">${t('flag.overdue')}</span>` : ''}
+            ${f.atRisk ? html`<span class="flag warn">${t('flag.at_risk')}</span>` : ''}
             ${o.forwarded_done_by ? html`<span class="flag warn">${t('activity.done_by', { date: fmtShortDay(o.forwarded_done_by) })}</span>` : ''}</td>
           <td data-testid="next-step">${t(`activity.next.${o.next_step}`)}
             ${o.days_without_call != null ? html`<br><span class="muted" data-testid="days-without-call">${t('activity.quiet_days', { n: o.days_without_call })}</span>` : ''}</td>

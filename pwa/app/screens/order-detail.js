@@ -341,9 +341,14 @@ class OrderDetail extends Screen {
     };
     // Shown under the thumb with an undo for a few seconds, then taken away by a refresh.
     this.lastCall = { id: args.attempt_id, until: Date.now() + UNDO_SHOWN_MS };
+    this.refreshAfterUndoLine();
+    await this.act('contact_attempt.add', args, t('call.saved', { outcome: t(`outcome.${outcome}`) }), form);
+  }
+
+  // The line under the outcome buttons goes by itself when its few seconds are over.
+  refreshAfterUndoLine() {
     clearTimeout(this.undoTimer);
     this.undoTimer = setTimeout(() => this.isConnected && this.refresh(), UNDO_SHOWN_MS);
-    await this.act('contact_attempt.add', args, t('call.saved', { outcome: t(`outcome.${outcome}`) }), form);
   }
 
   // The undo is a mutation like any other: queued, sent once, and the call is gone at once here.
@@ -351,8 +356,7 @@ class OrderDetail extends Screen {
     const attemptId = button.dataset.undoCall;
     this.lastCall = null;
     this.undoneUntil = Date.now() + UNDO_SHOWN_MS;
-    clearTimeout(this.undoTimer);
-    this.undoTimer = setTimeout(() => this.isConnected && this.refresh(), UNDO_SHOWN_MS);
+    this.refreshAfterUndoLine();
     await store.mutate('contact_attempt.withdraw', { order_id: this.orderId, attempt_id: attemptId, at: await this.serverNow() }, this.data.order);
     sync.changed();
     announce(t('call.undone'));
