@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "server.orders.piccolo_app",
         "server.notify.piccolo_app",
         "server.sync.piccolo_app",
+        "server.booking.piccolo_app",
     ]
 )

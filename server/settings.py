@@ -61,6 +61,22 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # The secret 46elks presents on its callbacks (delivery receipts, inbound SMS); empty:
     # derived from the secret key. `lockwork-server sms-callbacks` prints the URLs to set.
     sms_callback_secret: str = ""
+    # Booking letters and replies (seed 002, server.booking). The letters' language: sv, nb
+    # or en; empty: the country's (sv in SE, nb in NO).
+    letter_language: str = ""
+    # A folder every generated letter is also written to (the seed's print folder); empty:
+    # letters are only kept in the database and downloaded from the letters tray.
+    letters_dir: str = ""
+    # The booking reminder (seed 002 "Bookingpåminnelse"): an SMS when no answer came within
+    # this many hours after the letter was made or the booking SMS sent. A letter takes days
+    # by post and is read by someone who may wait for a relative; an SMS is read the same day.
+    booking_reminder_after_letter_hours: int = 168
+    booking_reminder_after_sms_hours: int = 48
+    # The public reply page: answers per client address, and from everyone, per window.
+    # A resident answers once or twice; a guesser of codes is cut off after a few tries.
+    booking_replies_per_address: int = 10
+    booking_replies_global: int = 1000
+    booking_reply_window_minutes: int = 15
     # The notification worker and the escalation job run inside the server; several instances
     # may all run them (claims keep each job done once). Off: this instance only serves HTTP.
     background_jobs: bool = True
@@ -148,6 +164,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     except ShiftsInvalid as exc:
         raise ConfigurationError(f"LOCKWORK_SHIFTS: {exc}") from exc
     _check_sms(settings)
+    _check_booking(settings)
     if not settings.secret_key:
         settings = msgspec.structs.replace(settings, secret_key=_stored_secret_key(settings))
     if len(settings.secret_key) < MIN_SECRET_KEY_CHARS:
@@ -163,6 +180,23 @@ _TEXT_SENDER = re.compile(r"[A-Za-z][A-Za-z0-9]{2,10}")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # A callback secret travels in a URL: URL-safe characters only, and long enough to guess never.
 _CALLBACK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+
+def _check_booking(settings: Settings) -> None:
+    if settings.letter_language not in {"", "sv", "nb", "en"}:
+        raise ConfigurationError(
+            f"LOCKWORK_LETTER_LANGUAGE={settings.letter_language!r}: write sv, nb or en, or "
+            "leave it empty for the country's language."
+        )
+    for name in (
+        "booking_reminder_after_letter_hours",
+        "booking_reminder_after_sms_hours",
+        "booking_replies_per_address",
+        "booking_replies_global",
+        "booking_reply_window_minutes",
+    ):
+        if getattr(settings, name) < 1:
+            raise ConfigurationError(f"LOCKWORK_{name.upper()} must be 1 or more.")
 
 
 def _check_sms(settings: Settings) -> None:

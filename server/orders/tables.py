@@ -52,6 +52,23 @@ class WorkOrder(Table):
     report_deadline = Date(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None)
     cancel_reason = Text(default="")
+    # Seed 002's letter path (server.booking). The code is unique among orders through the
+    # index work_order_booking_code_key (SQLite cannot add a UNIQUE column to a table).
+    booking_code = Varchar(
+        length=9,
+        null=True,
+        default=None,
+        help_text="The live booking code (server.booking.codes), made when the time is locked; "
+        "printed in the letter and shown on the fitter's phone.",
+    )
+    booking_channel = Varchar(length=10, default="", help_text="letter | sms, once locked.")
+    booking_sent_at = Timestamptz(
+        null=True,
+        default=None,
+        help_text="When the letter was made or the booking SMS queued: the reminder counts "
+        "from here.",
+    )
+    booking_reply = Text(default="", help_text="The resident's last answer, exactly as written.")
     version = Integer(default=1, help_text="Grows by one with every change; optimistic locking.")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
