@@ -26,6 +26,8 @@ from server.accounts.routes import (
 )
 from server.accounts.service import AccountService
 from server.activity.routes import ActivityController
+from server.booking import jobs as booking_jobs
+from server.booking.routes import BookingController, OrderBookingController, PublicReplyController
 from server.calendar.working_days import WorkingDayCalendar
 from server.clock import Clock
 from server.context import Services
@@ -125,6 +127,21 @@ def periodic_jobs(services: Services) -> list[PeriodicJob]:
             reminders.REMINDER_INTERVAL_SECONDS,
             lambda: reminders.run_report_reminders(services),
         ),
+        PeriodicJob(
+            "letter jobs",
+            booking_jobs.LETTER_JOB_INTERVAL_SECONDS,
+            lambda: booking_jobs.run_letter_jobs(services),
+        ),
+        PeriodicJob(
+            "booking reminders",
+            booking_jobs.REMINDER_INTERVAL_SECONDS,
+            lambda: booking_jobs.run_booking_reminders(services),
+        ),
+        PeriodicJob(
+            "appointment reminders",
+            booking_jobs.REMINDER_INTERVAL_SECONDS,
+            lambda: booking_jobs.run_appointment_reminders(services),
+        ),
     ]
 
 
@@ -203,6 +220,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             PushController,
             AdminOutboxController,
             SmsCallbackController,
+            BookingController,
+            OrderBookingController,
+            PublicReplyController,
             CalendarFeedController,
             CalendarFeedAdminController,
             # last: its fallback serves the app for other paths

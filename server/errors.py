@@ -81,8 +81,8 @@ class RateLimited(LockworkError):
 
     code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: int, message_sv: str | None = None) -> None:
+        super().__init__(message, message_sv=message_sv)
         self.retry_after = retry_after
 
 

@@ -62,8 +62,12 @@ def lockwork_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
             request.method,
             request.url.path,
         )
+    body = _body(exc.code, exc.message, exc.field, getattr(exc, "message_sv", None))
+    missing = getattr(exc, "missing", None)
+    if missing:
+        body["missing"] = list(missing)  # what a booking lacks (server.booking.errors)
     return Response(
-        _body(exc.code, exc.message, exc.field, getattr(exc, "message_sv", None)),
+        body,
         status_code=status,
         headers=headers,
         media_type=MediaType.JSON,

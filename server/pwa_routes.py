@@ -58,6 +58,7 @@ SHELL_PLACEHOLDER = "/*__LOCKWORK_SHELL__*/[]"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Unversioned files (index, sw.js, manifest) are revalidated on every use.
 REVALIDATE = "no-cache"
+REPLY_DIR = "reply"  # pwa/reply/: the public reply page (served at /s)
 # The gateway's local API (contract B) is the only other origin the app talks to. It listens
 # on 8765 by default, but the fitter may give another port in the lock panel (two gateways on
 # one machine, a test on a free port), so any loopback port is allowed.
@@ -224,6 +225,19 @@ def create_pwa_router(
         current = snapshot().version == version
         return app_file(rel, IMMUTABLE if current else REVALIDATE)
 
+    # The public reply page of the booking letter (seed 002; server.booking): a page of its
+    # own, not the app, because a resident opens it once on an old phone with no account. Its
+    # QR link is /s#CODE: the code stays in the fragment, never sent to the server.
+    @get(["/s", "/s/"], include_in_schema=False)
+    async def reply_page() -> Response[bytes]:
+        return _file(app_files.path(f"{REPLY_DIR}/index.html"), REVALIDATE)
+
+    @get("/s/{name:str}", include_in_schema=False)
+    async def reply_asset(name: str) -> Response[bytes]:
+        if "/" in name or not name.endswith((".js", ".css")):
+            raise NotFoundException(f"Nothing at /s/{name}.")
+        return _file(app_files.path(f"{REPLY_DIR}/{name}"), REVALIDATE)
+
     @get("/{rel:path}", include_in_schema=False)
     async def fallback(request: Request[Any, Any, Any], rel: str) -> Response[bytes]:
         if rel.startswith("/api/") or rel == "/api":
@@ -237,4 +251,7 @@ def create_pwa_router(
             return index()
         raise NotFoundException(f"Nothing at {rel}.")
 
-    return Router(path="/", route_handlers=[app_root, service_worker, versioned, fallback])
+    return Router(
+        path="/",
+        route_handlers=[app_root, service_worker, versioned, reply_page, reply_asset, fallback],
+    )

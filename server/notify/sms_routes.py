@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from server.booking.service import BookingService
 from server.context import Services
 from server.notify import sms, sms_service
 from server.notify.elks import callback_secret
@@ -39,6 +40,7 @@ class SmsCallbackController(Controller):
 
     @post("/inbound", status_code=HTTP_204_NO_CONTENT)
     async def inbound(self, request: Request[Any, Any, Any], services: Services) -> None:
-        """An SMS sent to our number (the number's ``sms_url``); kept, once per id."""
+        """An SMS sent to our number (the number's ``sms_url``); kept, once per id, and read
+        as a resident's answer to a booking (seed 002) in the same transaction."""
         message = sms.parse_inbound(await _authorised_form(request, services))
-        await sms_service.store_inbound(services.engine, message, services.clock.now())
+        await BookingService(services).inbound_sms(message)

@@ -190,6 +190,9 @@ class OrderOut(msgspec.Struct, kw_only=True):
     at_risk: bool = False
     # The completion report was filed (or is still missing) after its deadline.
     report_late: bool = False
+    # Seed 002: the code in the resident's booking letter, printed form (K7Q-HM3-XPR); the
+    # fitter shows it at the door. None until the appointment is locked.
+    booking_code: str | None = None
 
 
 class NextCallOut(msgspec.Struct, kw_only=True):

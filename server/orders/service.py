@@ -306,13 +306,14 @@ class OrderService:
         *,
         flagged: bool = False,
         note: str = "",
+        actor_name: str | None = None,
     ) -> None:
         # Every change to an order goes through here, so this is where sync learns of it.
         event = OrderEvent(
             order=order_id,
             at=self.s.clock.now(),
             actor=principal.user_id if principal else None,
-            actor_name=principal.name if principal else "system",
+            actor_name=actor_name or (principal.name if principal else "system"),
             device=principal.device if principal else "",
             action=action,
             from_status=from_status,
@@ -324,6 +325,31 @@ class OrderService:
         await event.save()
         changed(ORDER, order_id)
         changed(ORDER_EVENT, event.id)
+
+    async def log_move(
+        self,
+        order_id: Any,
+        principal: Principal | None,
+        action: str,
+        from_status: str | None,
+        to_status: str | None,
+        changes: dict[str, Any] | None = None,
+        *,
+        note: str = "",
+        actor_name: str | None = None,
+    ) -> None:
+        """The audit entry (and sync's notice) of a change another area made to an order
+        (server.booking); ``principal`` None with ``actor_name`` for a resident or a job."""
+        await self._event(
+            order_id,
+            principal,
+            action,
+            from_status,
+            to_status,
+            changes,
+            note=note,
+            actor_name=actor_name,
+        )
 
     async def record_event(
         self,
@@ -690,6 +716,12 @@ class OrderService:
                 if result.lock_evidence_overridden
                 else (data.reason or data.reply_text or ""),
             )
+            if action is Action.SCHEDULE and row.get("booking_code"):
+                # Seed 002: a new time voids the booking code the old letter printed. Imported
+                # here: the booking area builds on this one, not the other way round.
+                from server.booking.service import BookingService
+
+                await BookingService(self.s).after_schedule(row, principal)
             # A visit that ends, pauses or moves takes its lock access with it.
             if result.status not in VISIT_STATUSES or action is Action.SCHEDULE:
                 await self.revoke_lock_access(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.accounts.permissions import Principal
+from server.booking import codes
 from server.orders import flags
 from server.orders.schemas import (
     CompletionOut,
@@ -82,6 +83,7 @@ def order_out(
         version=row["version"],
         allowed_actions=service.allowed_for(principal, row),
         completion=completion_out(completion),
+        booking_code=codes.format_code(row["booking_code"]) if row.get("booking_code") else None,
     )
 
 

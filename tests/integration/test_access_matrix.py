@@ -236,7 +236,14 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
     """A new route must be added to the matrix above (or be public on purpose)."""
     # The calendar feed: no login, the secret in its address is the credential (a wrong one is
     # 404: tests/integration/test_calendar_feed.py).
-    public = {"/api/health", "/api/auth/login", "/api/calendar/{feed:str}"}
+    # The booking reply page's answers: no login, rate-limited, the same answer for any code
+    # (tests/integration/test_booking_reply_page.py).
+    public = {
+        "/api/health",
+        "/api/auth/login",
+        "/api/calendar/{feed:str}",
+        "/api/public/booking-replies",
+    }
     covered = (
         set(READ_ROUTES)
         | set(LIST_ROUTES)
@@ -294,6 +301,21 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             # Forwarding an order to a colleague: test_forward_routes below.
             "/api/orders/{order_id}/forwards",
             "/api/orders/{order_id}/forwards/{forward_id}/done",
+            # Booking letters and replies (seed 002): every actor of this world, in
+            # tests/integration/test_booking_access.py.
+            "/api/booking/lock",
+            "/api/booking/letter-jobs",
+            "/api/booking/letter-jobs/{job_id}",
+            "/api/booking/orders/{order_id}/letter",
+            "/api/booking/orders/{order_id}/confirmation-sms",
+            "/api/booking/letters",
+            "/api/booking/letters/{letter_id}/pdf",
+            "/api/booking/letters/merged",
+            "/api/booking/letters/printed",
+            "/api/booking/sms",
+            "/api/booking/replies",
+            "/api/booking/replies/{reply_id}/handled",
+            "/api/orders/{order_id}/booking",
         }
     )
     app_paths = {
@@ -317,6 +339,9 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "forward_id",
             "attempt_id",
             "photo_id",
+            "job_id",
+            "letter_id",
+            "reply_id",
         ):
             concrete = concrete.replace("{" + param + "}", world.ids["order_a"])
         response = await client.get(concrete)
