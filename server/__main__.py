@@ -97,7 +97,14 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 # The names of server.app.periodic_jobs, for the command line (a test checks they agree).
-JOB_NAMES = ("escalations", "holds ended", "report reminders")
+JOB_NAMES = (
+    "escalations",
+    "holds ended",
+    "report reminders",
+    "letter jobs",
+    "booking reminders",
+    "appointment reminders",
+)
 
 
 def cmd_run_jobs(settings: Settings, args: argparse.Namespace) -> int:

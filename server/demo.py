@@ -9,6 +9,9 @@ from typing import Any
 
 from server.accounts.service import hash_password
 from server.accounts.tables import DeviceToken, LoginFailure, LoginSession, Organisation, User
+from server.booking import codes
+from server.booking.letters import LetterFacts, page_count, render_letter
+from server.booking.tables import BookingLetter, BookingReply, LetterJob
 from server.calendar.working_days import WorkingDayCalendar
 from server.clock import LOCAL_ZONE
 from server.customers.tables import Customer, CustomerContact
@@ -118,6 +121,9 @@ ORDERS_PER_STATUS = {
 
 async def _reset() -> None:
     for table in (
+        BookingReply,
+        BookingLetter,
+        LetterJob,
         SyncChange,
         SyncMutation,
         SyncClient,
@@ -249,7 +255,8 @@ async def create_demo_data(
             postal_code=postal,
             city="Uppsala",
             area=area,
-            phone=f"018-{rng.randint(100000, 999999)}",
+            # Every third resident has a mobile phone (booking SMS and reminders reach them).
+            phone=_resident_phone(index, rng.randint(100000, 999999)),
             best_times=rng.choice(
                 ["Förmiddag", "Efter lunch", "Efter kl. 10", "Ring anhörig först"]
             ),
@@ -403,6 +410,73 @@ def _print_logins() -> None:
         print(f"  {username:<10} {what}")
 
 
+def _resident_phone(index: int, digits: int) -> str:
+    return f"070-{digits}{index % 10}" if index % 3 == 0 else f"018-{digits}"
+
+
+# Seed 002's letter path: orders in these statuses were locked with a booking code; those past
+# ready_to_print have their letter, and those in manual follow-up the resident's answer.
+LETTER_PATH = {
+    OrderStatus.READY_TO_PRINT,
+    OrderStatus.AWAITING_RESPONSE,
+    OrderStatus.MANUAL_FOLLOWUP,
+}
+DEMO_REPLY = "Passer ikke, ring meg etter kl. 12"
+
+
+async def _demo_booking(
+    order: WorkOrder,
+    status: OrderStatus,
+    customer: Customer,
+    fitter: User,
+    fitters_co: Organisation,
+    now: datetime,
+) -> None:
+    code = codes.new_code()
+    values: dict[Any, Any] = {WorkOrder.booking_code: code, WorkOrder.booking_channel: "letter"}
+    if status is not OrderStatus.READY_TO_PRINT:
+        sent = now - timedelta(days=2)
+        values[WorkOrder.booking_sent_at] = sent
+        pdf = render_letter(
+            LetterFacts(
+                organisation_name=fitters_co.name,
+                contact_phone=fitters_co.phone,
+                resident_name=customer.name,
+                street=customer.street_address,
+                postcode=customer.postal_code,
+                town=customer.city,
+                planned_start=order.planned_start,
+                estimate_minutes=order.estimate_minutes,
+                fitter_name=fitter.full_name,
+                booking_code=code,
+                order_reference=order.reference,
+                reply_url="http://127.0.0.1:8000/s",
+            )
+        )
+        await BookingLetter(
+            order=order.id,
+            organisation=fitters_co.id,
+            code=code,
+            language="sv",
+            pdf=pdf,
+            pages=page_count(pdf),
+            created_at=sent,
+        ).save()
+    if status is OrderStatus.MANUAL_FOLLOWUP:
+        values[WorkOrder.booking_reply] = DEMO_REPLY
+        await BookingReply(
+            channel="web",
+            code_typed=codes.format_code(code),
+            code=code,
+            text=DEMO_REPLY,
+            order=order.id,
+            organisation=fitters_co.id,
+            outcome="follow_up",
+            received_at=now - timedelta(hours=20),
+        ).save()
+    await WorkOrder.update(values).where(WorkOrder.id == order.id)
+
+
 async def _demo_order(
     rng: random.Random,
     calendar: WorkingDayCalendar,
@@ -481,6 +555,8 @@ async def _demo_order(
         updated_at=ordered_at,
     )
     await order.save()
+    if status in LETTER_PATH:
+        await _demo_booking(order, status, customer, fitter, fitters_co, now)
     await OrderEvent.insert(
         OrderEvent(
             order=order.id,
