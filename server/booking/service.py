@@ -795,7 +795,7 @@ class BookingService:
             ):
                 return "duplicate"
             row: dict[str, Any] | None = None
-            by_code = False
+            by_code = by_sender = False
             if code is not None:
                 found = (
                     await WorkOrder.select(WorkOrder.id)
@@ -819,8 +819,11 @@ class BookingService:
                 if row is not None:
                     await self.orders.lock([row["id"]])
                     row = await self._row(row["id"])
+                    by_sender = row is not None
             outcome = "unmatched" if row is None else "not_awaiting"
-            if row is not None and row["status"] == OrderStatus.AWAITING_RESPONSE.value:
+            # An old code (its letter named an earlier time) is kept and moves nothing.
+            awaiting = row is not None and row["status"] == OrderStatus.AWAITING_RESPONSE.value
+            if row is not None and awaiting and (by_code or by_sender):
                 meaning = replies.interpret(text)
                 confirm = by_code and meaning.answer is replies.Answer.CONFIRM
                 # Without its code a reply reaches a person, never the fitter's list.

@@ -272,3 +272,94 @@ async def test_a_fitters_day_from_locking_to_reminders(settings, clock, fake_elk
                     codes.spoken_groups(codes.normalise(code_of[order_id]) or "")
                     in (message.form["message"])
                 )
+
+
+async def test_manual_follow_up_confirm_by_sms_and_reschedule(settings, clock, fake_elks) -> None:  # noqa: F811
+    """Seed 002 "Manuell oppfølging": follow up before the reminder, confirm with an SMS, and
+    a new time that makes a new code and a new letter (the old code moves nothing after)."""
+    from server.booking import jobs
+
+    async with live(settings, clock, fake_elks) as services:
+        base = services.settings.public_url
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            world = await make_world()
+            planner = world["planner_1"]
+            orders = (await planned_day(client, world))[:3]
+            ids = [o["id"] for o in orders]  # residents 0 and 2 have a mobile phone
+            locked = await client.post(
+                "/api/booking/lock", json={"order_ids": ids}, headers=planner.headers
+            )
+            assert len(locked.json()["locked"]) == 3
+            old_code = {e["order_id"]: e["booking_code"] for e in locked.json()["locked"]}
+            job = await client.post(
+                "/api/booking/letter-jobs", json={"order_ids": ids}, headers=planner.headers
+            )
+            await wait_for_job(client, planner, job.json()["id"])
+
+            async def move(order_id: str, action: str) -> httpx.Response:
+                version = (await order_of(client, planner, order_id))["version"]
+                return await client.post(
+                    f"/api/orders/{order_id}/transitions",
+                    json={"action": action, "expected_version": version},
+                    headers=planner.headers,
+                )
+
+            # "Follow up manually" before the reminder, for all three.
+            for order_id in ids:
+                assert (await move(order_id, "follow_up_manually")).status_code == 201
+
+            # "Send confirmation SMS": ready for execution, the SMS queued once.
+            first = ids[0]
+            version = (await order_of(client, planner, first))["version"]
+            confirmed = await client.post(
+                f"/api/booking/orders/{first}/confirmation-sms",
+                json={"expected_version": version},
+                headers=planner.headers,
+            )
+            assert confirmed.status_code == 200, confirmed.text
+            assert confirmed.json()["status"] == "ready_for_execution"
+            # A landline: refused with what is missing, and the order stays where it was.
+            landline = ids[1]
+            refused = await client.post(
+                f"/api/booking/orders/{landline}/confirmation-sms",
+                json={},
+                headers=planner.headers,
+            )
+            assert refused.status_code == 400 and refused.json()["missing"] == ["phone"]
+            assert (await order_of(client, planner, landline))["status"] == "manual_followup"
+            # "Send to execution" without an SMS.
+            assert (await move(landline, "confirm")).status_code == 201
+
+            # A new time on the board: a new code, and a new letter since one went out.
+            moved = ids[2]
+            new_start = orders[2]["start"] + timedelta(days=1)
+            answer = await client.post(
+                f"/api/orders/{moved}/assignment",
+                json={
+                    "fitter_id": world["fitter_1"].user_id,
+                    "planned_start": new_start.isoformat(),
+                    "estimate_minutes": 30,
+                },
+                headers=planner.headers,
+            )
+            assert answer.status_code == 201, answer.text
+            after = await order_of(client, planner, moved)
+            assert after["status"] == "ready_to_print"
+            assert after["booking_code"] and after["booking_code"] != old_code[moved]
+            await jobs.run_letter_jobs(services)
+            booking = (
+                await client.get(f"/api/orders/{moved}/booking", headers=planner.headers)
+            ).json()
+            assert booking["letter"]["booking_code"] == after["booking_code"]
+            assert (await order_of(client, planner, moved))["status"] == "awaiting_response"
+            # The old letter's code is kept as a reply to read, and moves nothing.
+            await client.post(
+                "/api/public/booking-replies", json={"code": old_code[moved], "answer": "OK"}
+            )
+            assert (await order_of(client, planner, moved))["status"] == "awaiting_response"
+            unread = (await client.get("/api/booking/replies", headers=planner.headers)).json()
+            assert [(r["order_id"], r["outcome"]) for r in unread] == [(moved, "not_awaiting")]
+
+            await sms_worker(services).drain()
+            assert [s.form["to"] for s in fake_elks.sent] == [number(orders[0])]
+            assert "Bekräftat" in fake_elks.sent[0].form["message"]
