@@ -146,7 +146,8 @@ class BookingController(Controller):
             QueryParameter(name="id", max_items=MAX_LETTERS_PER_REQUEST),
         ] = None,
     ) -> Response[bytes]:
-        """The chosen letters as one PDF to print."""
+        """The chosen letters (``?id=..&id=..``) as one PDF to print; without ids, every
+        letter not yet printed."""
         content = await BookingService(services).merged_pdf(principal, letter_ids or [])
         return _pdf(content, "letters.pdf")
 

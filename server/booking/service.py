@@ -495,12 +495,17 @@ class BookingService:
         return bytes(row["pdf"])
 
     async def merged_pdf(self, principal: Principal, letter_ids: Sequence[Any]) -> bytes:
-        wanted = await self._visible_letters(principal, letter_ids)
+        """The chosen letters as one PDF; none chosen: every letter not printed yet (the
+        seed's print folder, a day's batch however large, without a long address)."""
+        if letter_ids:
+            wanted = await self._visible_letters(principal, letter_ids)
+        else:
+            wanted = [str(r["id"]) for r in await self.letters(principal, printed=False)]
         if not wanted:
             raise ValidationFailed(
-                "Choose at least one letter to print.",
+                "There is no letter to print: every letter is marked printed.",
                 field="id",
-                message_sv="Välj minst ett brev att skriva ut.",
+                message_sv="Det finns inget brev att skriva ut: alla är markerade som utskrivna.",
             )
         rows = await BookingLetter.select(BookingLetter.id, BookingLetter.pdf).where(
             BookingLetter.id.is_in(wanted)
