@@ -71,3 +71,44 @@ export async function plan(o, { fitterId, start, minutes }) {
 export const activity = (filters = {}) => getJson(`/api/activity?${query({ limit: PAGE, ...filters })}`);
 // Who closed how many orders on a local day, in all and per shift.
 export const closedPerPerson = (day) => getJson(`/api/activity/closed-per-person?${query({ day })}`);
+
+// -- booking (issue 12, seed 002): locking appointments, letters, SMS, replies --------------
+// The contract is the server's booking API (GET/POST /api/booking/..., /api/orders/{id}/booking).
+
+// Lock one fitter's scheduled orders of a local day, or the given orders: each gets a booking
+// code and goes to ready_to_print. channel: 'letter' (the default) or 'sms'.
+// Answer: {locked: [{order_id, reference, booking_code}], refused: [{order_id, reference, code,
+// missing: [...], message, message_sv}]}.
+export const lockDay = (fitterId, day, channel = 'letter') => postJson('/api/booking/lock', { fitter_id: fitterId, day, channel });
+export const lockOrders = (ids, channel = 'letter') => postJson('/api/booking/lock', { order_ids: ids, channel });
+
+// Orders of a status (the tray's and the follow-up queue's lists); filters as GET /api/orders.
+export const ordersIn = (status, filters = {}) => allPages('/api/orders', { ...filters, status });
+
+// Letters made in bulk by a job the server runs (it survives a restart): start it, then poll.
+export const startLetterJob = (orderIds) => postJson('/api/booking/letter-jobs', { order_ids: orderIds });
+export const letterJob = (id) => getJson(`/api/booking/letter-jobs/${id}`);
+// One order's letter, at once (the seed's "Generer brev" on the order).
+export const makeLetter = (orderId) => postJson(`/api/booking/orders/${orderId}/letter`);
+
+export const letters = (printed = false) => getJson(`/api/booking/letters?${query({ printed })}`);
+export const letterPdf = (id) => `/api/booking/letters/${id}/pdf`;
+// The chosen letters as one PDF to print.
+export const mergedLetters = (ids) => `/api/booking/letters/merged?${query({ id: ids })}`;
+export const markPrinted = (ids) => postJson('/api/booking/letters/printed', { letter_ids: ids });
+
+// The booking SMS for orders locked with the channel 'sms'.
+export const sendBookingSms = (orderIds) => postJson('/api/booking/sms', { order_ids: orderIds });
+
+// One order's booking: code, channel, letter, replies, reminders.
+export const booking = (orderId) => getJson(`/api/orders/${orderId}/booking`);
+
+// Replies a planner must read (matched nothing, or not a plain yes, and not marked read).
+export const unhandledReplies = () => getJson(`/api/booking/replies?${query({ unhandled: true })}`);
+export const replyRead = (id) => postJson(`/api/booking/replies/${id}/handled`);
+
+// Manual follow-up (seed 002): confirmed with a confirmation SMS (-> ready_for_execution).
+export const confirmationSms = (o) => postJson(`/api/booking/orders/${o.id}/confirmation-sms`, { expected_version: o.version });
+
+// A customer's record (the phone number to call about a reply).
+export const customer = (id) => getJson(`/api/customers/${id}`);

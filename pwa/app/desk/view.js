@@ -8,8 +8,13 @@ import { flagsNow } from '../flags.js';
 import * as api from './api.js';
 import { clashes, clockLabel, span } from './plan.js';
 
+// The server answered but did not do it for this order (a booking call's `refused` list, in
+// a 200): the message is already in words.
+export class Refused extends Error {}
+
 // What went wrong, in words: a stale board, the server's own reason, or no connection.
 export function errorText(error) {
+  if (error instanceof Refused) return error.message;
   if (error instanceof ApiError) {
     if (error.code === 'version_conflict') return t('desk.error.conflict');
     const reason = getLang() === 'sv' && error.body?.message_sv ? error.body.message_sv : error.message;
