@@ -2,6 +2,9 @@
 // by hours 07-18), the queue of orders without a fitter or a time beside it. Drag a queue
 // order onto a fitter's day or hour to assign and plan it; drag a visit to move or reassign
 // it. Every order also opens its panel (/desk/orders/:id) with the same as a form.
+// Under each fitter's name in the day view, and in each of the week's cells, "Lås dagens
+// avtal" locks that fitter's booked orders of the day (seed 002): a dialog says how many, the
+// server gives each a booking code and the answer lists those it refused and what they lack.
 import { t, fmtShortDay, fmtTime, fmtDay } from '../i18n.js';
 import { html, Screen, announce, kindLabel, statusLabel } from '../ui.js';
 import { calendar } from '../rules.js';
@@ -13,6 +16,7 @@ import {
   appendStart, bookings, cellKey, hourSlots, isNonWorkingDay, mondayOf, startAt, weekDays,
 } from '../desk/plan.js';
 import { clashWarning, errorText, flagsOf, planRefusal, proposal, send } from '../desk/view.js';
+import { CHANNELS, channelLabel, lockResult, tCount } from '../desk/booking-view.js';
 
 const KINDS = ['installation', 'service', 'battery', 'removal', 'inspection'];
 // The queue's statuses: every open one that a planner may still have to plan.
@@ -36,6 +40,10 @@ class DeskBoard extends Screen {
     ['keydown', '[data-testid="clash-warning"]', 'clashKey'],
     ['change', '[data-form="queue-filter"]', 'filterQueue'],
     ['submit', '[data-form="queue-filter"]', 'filterQueue'],
+    ['click', '[data-lock-day]', 'lockAsk'],
+    ['click', '[data-act="lock-confirm"]', 'lockConfirm'],
+    ['click', '[data-act="lock-cancel"]', 'lockCancel'],
+    ['keydown', '[data-testid="lock-dialog"]', 'lockKey'],
   ];
 
   connectedCallback() {
@@ -123,6 +131,8 @@ class DeskBoard extends Screen {
         ${this.loadError ? html`<p class="error" role="alert" data-testid="desk-error">${this.loadError}</p>` : ''}
         ${this.message ? html`<p class="notice-inline ${this.messageKind || ''}" role="status" data-testid="desk-message" tabindex="-1">${this.message}</p>` : ''}
         ${this.pending ? clashWarning(this.pending, this.fitterName(this.pending.fitterId)) : ''}
+        ${this.lockAnswer ? lockResult(this.lockAnswer) : ''}
+        ${this.locking ? this.lockDialog(this.locking) : ''}
       </div>
       <div class="desk-layout">
         <section class="board-wrap" aria-labelledby="board-h" data-region="board" data-key="${this.dataStamp}" data-keep>
@@ -156,7 +166,8 @@ class DeskBoard extends Screen {
           const list = cells.get(cellKey(f.id, d)) || [];
           return html`<td data-drop data-fitter="${f.id}" data-date="${d}" data-testid="cell-${f.username}-${d}"
             class="${d === now ? 'today' : ''} ${isNonWorkingDay(d, calendar) ? 'off' : ''}">
-            ${list.length ? html`<ol class="blocks">${list.map((b) => html`<li>${this.block(b)}</li>`)}</ol>` : ''}</td>`;
+            ${list.length ? html`<ol class="blocks">${list.map((b) => html`<li>${this.block(b)}</li>`)}</ol>` : ''}
+            ${this.lockButton(f, d, list)}</td>`;
         })}</tr>`)}</tbody></table>`;
   }
 
@@ -172,7 +183,7 @@ class DeskBoard extends Screen {
       <tbody>${this.fitters.map((f) => {
         const list = cells.get(cellKey(f.id, date)) || [];
         const lanes = Math.max(1, ...list.map((b) => b.lane + 1));
-        return html`<tr data-fitter-row="${f.username}"><th scope="row">${f.full_name}</th>
+        return html`<tr data-fitter-row="${f.username}"><th scope="row">${f.full_name}${this.lockButton(f, date, list)}</th>
           <td class="track-cell"><div class="track" data-columns="${DAY_COLUMNS}" data-lanes="${lanes}">
             ${slots.map((s) => html`<div class="slot ${s.minutes >= 17 * 60 ? 'late' : ''}" data-drop data-fitter="${f.id}" data-date="${date}"
               data-minutes="${s.minutes}" data-col-start="${dayColumn(s.minutes)}" data-col-end="${dayColumn(s.minutes + SLOT_MINUTES)}"
@@ -233,6 +244,77 @@ class DeskBoard extends Screen {
   }
 
   resizeClick(event) { event.preventDefault(); }
+
+  // -- locking a fitter's day (seed 002, "Låsing av avtale for en hel dag") ------------------
+  // Offered where the fitter has booked (scheduled) orders that day: those are what the server
+  // locks. Its name says whose day it is, so a screen reader's list of buttons is clear.
+  lockButton(f, date, list) {
+    const n = list.filter((b) => b.order.status === 'scheduled').length;
+    if (!n) return '';
+    return html`<button type="button" class="lock-day" data-lock-day data-fitter="${f.id}" data-date="${date}"
+      data-testid="lock-day-${f.username}-${date}"
+      aria-label="${t('booking.lock.day_label', { name: f.full_name, day: fmtShortDay(date), n })}">${t('booking.lock.day')}</button>`;
+  }
+
+  lockDialog(l) {
+    return html`<dialog class="confirm-dialog" data-testid="lock-dialog" aria-labelledby="lock-h" aria-describedby="lock-text">
+      <h2 id="lock-h">${t('booking.lock.dialog_title', { name: l.name, day: fmtShortDay(l.date) })}</h2>
+      <p id="lock-text" data-testid="lock-count">${t('booking.lock.dialog_text', { n: l.orders.length })}</p>
+      <ul class="lock-orders">${l.orders.map((o) => html`<li>${fmtTime(o.planned_start)} · ${o.reference} · ${o.customer_name}</li>`)}</ul>
+      <fieldset class="channel-choice"><legend>${t('booking.channel.legend')}</legend>
+        ${CHANNELS.map((c) => html`<label class="choice"><input type="radio" name="lock-channel" value="${c}" ${c === l.channel ? 'checked' : ''}
+          data-testid="lock-channel-${c}"> ${channelLabel(c)}</label>`)}</fieldset>
+      <p class="muted small">${t('booking.lock.dialog_help')}</p>
+      <div class="row wrap">
+        <button type="button" class="primary" data-act="lock-confirm" data-testid="lock-confirm">${t('booking.lock.confirm', { n: l.orders.length })}</button>
+        <button type="button" data-act="lock-cancel" data-testid="lock-cancel">${t('booking.lock.cancel')}</button>
+      </div>
+    </dialog>`;
+  }
+
+  async lockAsk(event, button) {
+    event.preventDefault();
+    const { fitter, date } = button.dataset;
+    const orders = (this.planned || []).filter((o) => o.assigned_fitter_id === fitter && o.status === 'scheduled'
+      && o.planned_start && local(new Date(o.planned_start)).date === date)
+      .sort((a, b) => a.planned_start.localeCompare(b.planned_start));
+    this.message = null;
+    this.lockAnswer = null;
+    this.locking = { fitterId: fitter, date, name: this.fitterName(fitter), orders, channel: 'letter', opener: button.dataset.testid };
+    this.stamp += 1;
+    await this.refresh();
+  }
+
+  lockKey(event) {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    return this.lockCancel();
+  }
+
+  async lockCancel() {
+    const opener = this.locking?.opener;
+    this.locking = null;
+    await this.say(t('booking.lock.cancelled'));
+    this.querySelector(`[data-testid="${opener}"]`)?.focus();
+  }
+
+  async lockConfirm(event, button) {
+    const l = this.locking;
+    if (!l || button.disabled) return;
+    button.disabled = true; // one lock per confirmation, however often it is clicked
+    const channel = this.querySelector('[name="lock-channel"]:checked')?.value || 'letter';
+    this.locking = null;
+    try {
+      this.lockAnswer = await api.lockDay(l.fitterId, l.date, channel);
+      announce(tCount('booking.lock.locked', this.lockAnswer.locked?.length || 0));
+    } catch (error) {
+      this.lockAnswer = null;
+      this.message = errorText(error);
+      this.messageKind = 'warn';
+    }
+    await this.load();
+    (this.querySelector('[data-testid="lock-result"]') || this.querySelector('[data-testid="desk-message"]'))?.focus();
+  }
 
   // -- the queue ---------------------------------------------------------------------------
   queueFilters() {
@@ -298,6 +380,12 @@ class DeskBoard extends Screen {
       this.focusWarning = false;
       this.querySelector('#clash-h')?.focus();
     }
+    // The lock's confirmation is a modal dialog: the board behind it cannot be changed meanwhile.
+    const dialog = root.querySelector('dialog[data-testid="lock-dialog"]');
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      dialog.querySelector('[data-act="lock-confirm"]')?.focus();
+    }
   }
 
   // -- dragging ----------------------------------------------------------------------------
@@ -357,6 +445,7 @@ class DeskBoard extends Screen {
 
   async propose(order, plan) {
     this.message = null;
+    this.lockAnswer = null;
     const refusal = planRefusal(order, plan);
     if (refusal) return this.say(refusal, 'warn');
     const p = proposal(order, plan, this.planned || []);
