@@ -2,13 +2,17 @@
 // "Planera" form: the keyboard's way to do what dragging does on the board); send to
 // execution; put on hold until a date, optionally unassigning (seed 002); resume; cancel with
 // a reason. Only what the order's status allows is offered, and a refusal is shown in words.
+// Its booking (issue 12, seed 002): the code, the channel, the letter, the resident's replies
+// and the reminders; lock the appointment, make its letter or send its SMS, follow up
+// manually, confirm with a confirmation SMS.
 import { t, tOr, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
 import { html, Screen, announce, kindLabel, statusLabel } from '../ui.js';
 import { local, today } from '../time.js';
 import { currentUser } from '../router.js';
 import * as api from '../desk/api.js';
 import { DEFAULT_ESTIMATE_MINUTES, startAt } from '../desk/plan.js';
-import { clashWarning, errorText, flagsOf, planRefusal, proposal, send } from '../desk/view.js';
+import { Refused, clashWarning, errorText, flagsOf, planRefusal, proposal, send } from '../desk/view.js';
+import { CHANNELS, channelLabel, refusalText, replyItem } from '../desk/booking-view.js';
 
 const CLOSED = ['done', 'cancelled'];
 
@@ -24,6 +28,12 @@ class DeskOrder extends Screen {
     ['click', '[data-act="plan-anyway"]', 'planAnyway'],
     ['click', '[data-act="plan-cancel"]', 'planCancel'],
     ['keydown', '[data-testid="clash-warning"]', 'clashKey'],
+    ['click', '[data-act="lock-order"]', 'lockOrder'],
+    ['click', '[data-act="make-letter"]', 'makeLetter'],
+    ['click', '[data-act="send-booking-sms"]', 'sendBookingSms'],
+    ['click', '[data-act="follow-up"]', 'followUp'],
+    ['click', '[data-act="confirmation-sms"]', 'confirmationSms'],
+    ['click', '[data-reply-read]', 'replyRead'],
   ];
 
   get orderId() { return this.getAttribute('id'); }
@@ -42,6 +52,9 @@ class DeskOrder extends Screen {
         api.forwards(this.orderId), this.colleagues || api.colleagues(),
       ]);
       Object.assign(this, { order, fitters, events, forwards, colleagues, loadError: null });
+      // The booking is read apart: an order without one, or a server without the booking
+      // API, still opens with everything else.
+      this.booking = await api.booking(this.orderId).catch(() => null);
     } catch (error) {
       this.loadError = errorText(error);
     }
@@ -74,6 +87,7 @@ class DeskOrder extends Screen {
           ${o.cancel_reason ? html`<dt>${t('desk.fact.cancel_reason')}</dt><dd>${o.cancel_reason}</dd>` : ''}
         </dl>
       </div>
+      ${this.bookingSection(o, this.booking)}
       <div data-region="message" data-key="${this.stamp}">
         ${this.message ? html`<p class="notice-inline ${this.messageKind || ''}" role="status" tabindex="-1" data-testid="desk-message">${this.message}</p>` : ''}
         ${this.pending ? clashWarning(this.pending, this.fitterName(this.pending.fitterId)) : ''}
@@ -81,6 +95,7 @@ class DeskOrder extends Screen {
       <div class="desk-actions" data-region="actions" data-key="${this.dataStamp}" data-keep>
         ${open ? this.assignForm(o) : ''}
         ${allowed.includes('schedule') ? this.planForm(o) : ''}
+        ${this.bookingActions(o, this.booking)}
         ${allowed.includes('confirm') ? html`<section aria-labelledby="confirm-h" class="card">
           <h2 id="confirm-h">${t('desk.confirm.title')}</h2><p class="muted">${t('desk.confirm.help')}</p>
           <button type="button" class="primary" data-act="confirm" data-testid="desk-confirm">${t('desk.confirm.button')}</button></section>` : ''}
@@ -102,6 +117,66 @@ class DeskOrder extends Screen {
           ${e.action === 'photo_added' && e.changes?.photo_id ? html`<p><a href="/api/orders/${o.id}/photos/${e.changes.photo_id}" target="_blank" rel="noopener">
             <img class="event-photo" src="/api/orders/${o.id}/photos/${e.changes.photo_id}" alt="${t('desk.photo_alt', { time: fmtDateTime(e.at), who: e.actor_name || '' })}" loading="lazy" data-testid="desk-photo"></a></p>` : ''}</li>`)}</ol>
       </section>`;
+  }
+
+  // -- the booking (seed 002) ---------------------------------------------------------------
+  bookingSection(o, b) {
+    if (!b || (!b.booking_code && !b.letter && !(b.replies || []).length)) return '';
+    const letter = b.letter;
+    const reminders = b.reminders || [];
+    return html`<section class="booking-panel card" aria-labelledby="booking-h" data-region="booking" data-key="${this.dataStamp}" data-testid="desk-booking">
+      <h2 id="booking-h">${t('booking.panel.title')}</h2>
+      <dl class="pairs">
+        <dt>${t('booking.code')}</dt><dd><span class="code" data-testid="desk-booking-code">${b.booking_code || '–'}</span></dd>
+        <dt>${t('booking.panel.channel')}</dt><dd data-testid="desk-booking-channel">${channelLabel(b.channel)}</dd>
+        ${b.locked_at ? html`<dt>${t('booking.panel.locked_at')}</dt><dd>${fmtDateTime(b.locked_at)}</dd>` : ''}
+        <dt>${t('booking.panel.letter')}</dt><dd data-testid="desk-booking-letter">${letter ? html`<a href="${api.letterPdf(letter.id)}" target="_blank" rel="noopener"
+            data-testid="desk-letter-pdf">${t('booking.panel.letter_pdf', { pages: letter.pages || 1 })}</a>
+          <br><span class="muted">${t('booking.panel.letter_made', { time: fmtDateTime(letter.created_at) })} ·
+          ${letter.printed_at ? t('booking.panel.printed', { time: fmtDateTime(letter.printed_at) }) : t('booking.panel.not_printed')}</span>`
+          : t(b.channel === 'sms' ? 'booking.panel.no_letter_sms' : 'booking.panel.no_letter')}</dd>
+      </dl>
+      <h3>${t('booking.panel.replies', { n: (b.replies || []).length })}</h3>
+      ${(b.replies || []).length ? html`<ul class="replies" data-testid="desk-replies">${b.replies.map((r) => replyItem(r, { canMarkRead: r.outcome !== 'confirmed' }))}</ul>`
+        : html`<p class="muted">${t('booking.panel.no_replies')}</p>`}
+      <h3>${t('booking.panel.reminders')}</h3>
+      ${reminders.length ? html`<ul data-testid="desk-reminders">${reminders.map((r) => html`<li>${tOr(`booking.reminder.${r.kind}`, r.kind)}: ${fmtDateTime(r.at)}</li>`)}</ul>`
+        : html`<p class="muted">${t('booking.panel.no_reminders')}</p>`}
+    </section>`;
+  }
+
+  bookingActions(o, b) {
+    const allowed = o.allowed_actions || [];
+    const parts = [];
+    if (allowed.includes('lock_appointment')) {
+      parts.push(html`<section aria-labelledby="lock-order-h" class="card" data-testid="desk-lock">
+        <h2 id="lock-order-h">${t('booking.lock.order_title')}</h2>
+        <p class="muted">${t('booking.lock.order_help')}</p>
+        <fieldset class="channel-choice"><legend>${t('booking.channel.legend')}</legend>
+          ${CHANNELS.map((c) => html`<label class="choice"><input type="radio" name="order-lock-channel" value="${c}" ${c === 'letter' ? 'checked' : ''}
+            data-testid="desk-lock-channel-${c}"> ${channelLabel(c)}</label>`)}</fieldset>
+        <button type="button" class="primary" data-act="lock-order" data-testid="desk-lock-order">${t('booking.lock.order_button')}</button></section>`);
+    }
+    if (o.status === 'ready_to_print') {
+      const sms = b?.channel === 'sms';
+      parts.push(html`<section aria-labelledby="letter-h" class="card" data-testid="desk-send-booking">
+        <h2 id="letter-h">${t(sms ? 'booking.sms.title' : 'booking.letter.title')}</h2>
+        <p class="muted">${t(sms ? 'booking.sms.order_help' : 'booking.letter.order_help')}</p>
+        ${sms ? html`<button type="button" class="primary" data-act="send-booking-sms" data-testid="desk-send-sms">${t('booking.sms.button')}</button>`
+          : html`<button type="button" class="primary" data-act="make-letter" data-testid="desk-make-letter">${t('booking.letter.order_button')}</button>`}
+        <p><a href="/desk/letters">${t('booking.letter.to_tray')}</a></p></section>`);
+    }
+    if (allowed.includes('follow_up_manually')) {
+      parts.push(html`<section aria-labelledby="follow-up-h" class="card">
+        <h2 id="follow-up-h">${t('booking.follow_up.title')}</h2><p class="muted">${t('booking.follow_up.help')}</p>
+        <button type="button" data-act="follow-up" data-testid="desk-follow-up">${t('booking.follow_up.button')}</button></section>`);
+    }
+    if (o.status === 'manual_followup' && allowed.includes('confirm')) {
+      parts.push(html`<section aria-labelledby="confirmation-sms-h" class="card">
+        <h2 id="confirmation-sms-h">${t('booking.confirmation_sms.title')}</h2><p class="muted">${t('booking.confirmation_sms.help')}</p>
+        <button type="button" data-act="confirmation-sms" data-testid="desk-confirmation-sms">${t('booking.confirmation_sms.button')}</button></section>`);
+    }
+    return parts;
   }
 
   fitterOptions(selected, { none = false } = {}) {
@@ -270,6 +345,42 @@ class DeskOrder extends Screen {
     this.stamp += 1;
     await this.refresh();
     this.querySelector('#plan-h')?.focus();
+  }
+
+  // -- booking actions ---------------------------------------------------------------------
+  lockOrder() {
+    const channel = this.querySelector('[name="order-lock-channel"]:checked')?.value || 'letter';
+    return this.act(async () => {
+      const answer = await api.lockOrders([this.order.id], channel);
+      const refused = (answer.refused || [])[0];
+      if (refused) throw new Refused(t('booking.lock.order_refused', { reason: refusalText(refused) }));
+      return answer.locked[0];
+    }, (locked) => t('booking.lock.order_done', { code: locked.booking_code }));
+  }
+
+  makeLetter() {
+    return this.act(() => api.makeLetter(this.order.id), t('booking.letter.order_done'));
+  }
+
+  sendBookingSms() {
+    return this.act(async () => {
+      const answer = await api.sendBookingSms([this.order.id]);
+      const refused = (answer.refused || [])[0];
+      if (refused) throw new Refused(t('booking.sms.order_refused', { reason: refusalText(refused) }));
+      return answer;
+    }, t('booking.sms.order_done'));
+  }
+
+  followUp() {
+    return this.act(() => api.transition(this.order, { action: 'follow_up_manually' }), t('booking.follow_up.done'));
+  }
+
+  confirmationSms() {
+    return this.act(() => api.confirmationSms(this.order), t('booking.confirmation_sms.done'));
+  }
+
+  replyRead(event, button) {
+    return this.act(() => api.replyRead(button.dataset.replyRead), t('booking.reply.marked_read'));
   }
 
   confirm() {
