@@ -7,13 +7,20 @@ const DESK_ROLES = ['planner', 'admin'];
 const board = () => import('../screens/desk-board.js');
 const order = () => import('../screens/desk-order.js');
 const activity = () => import('../screens/desk-activity.js');
+const letters = () => import('../screens/desk-letters.js');
+const followUp = () => import('../screens/desk-follow-up.js');
 
 route('/', 'lw-desk-board', { roles: DESK_ROLES, load: board });
 route('/desk', 'lw-desk-board', { roles: DESK_ROLES, load: board });
 route('/desk/activity', 'lw-desk-activity', { roles: DESK_ROLES, load: activity });
 route('/desk/orders/:id', 'lw-desk-order', { roles: DESK_ROLES, load: order });
+// Booking (issue 12, seed 002): the letters tray and the manual follow-up queue.
+route('/desk/letters', 'lw-desk-letters', { roles: DESK_ROLES, load: letters });
+route('/desk/follow-up', 'lw-desk-follow-up', { roles: DESK_ROLES, load: followUp });
 nav({ href: '/desk', label: 'nav.desk', roles: DESK_ROLES, testid: 'nav-desk', order: 5 });
 nav({ href: '/desk/activity', label: 'nav.activity', roles: DESK_ROLES, testid: 'nav-activity', order: 25 });
+nav({ href: '/desk/letters', label: 'nav.letters', roles: DESK_ROLES, testid: 'nav-letters', order: 26 });
+nav({ href: '/desk/follow-up', label: 'nav.follow_up', roles: DESK_ROLES, testid: 'nav-follow-up', order: 27 });
 
 // On a wide screen the desk's people get a sidebar instead of the phone's bottom bar
 // (styles.css, body.desk at 64rem and wider).
