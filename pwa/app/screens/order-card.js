@@ -18,6 +18,7 @@ export function orderCard(o) {
       <span class="line2">${o.customer_address}</span>
       <span class="line3"><span class="status s-${o.status}">${statusLabel(o.status)}</span> · ${kindLabel(o.kind)}
         ${o.planned_start ? html` · ${fmtDateTime(o.planned_start)}` : o.due_on ? html` · ${t('order.due', { date: fmtShortDay(o.due_on) })}` : ''}</span>
+      ${o.booking_code ? html`<span class="line4">${t('booking.code')} <span class="code" data-testid="order-booking-code">${o.booking_code}</span></span>` : ''}
       <span class="flags">${flags(o)}</span>
     </a></li>`;
 }

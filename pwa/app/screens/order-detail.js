@@ -32,6 +32,17 @@ const DEFAULT_ESTIMATE_MINUTES = 60;
 // allows an undo for minutes (server/orders/call_withdrawal.py), so a slow tap still counts.
 const UNDO_SHOWN_MS = 8_000;
 
+// The order's booking code (seed 002), large: the resident compares it with the one in the
+// booking letter before letting a stranger in. Read out character by character.
+export function bookingCode(code) {
+  const spoken = code.replace(/[^0-9A-Za-z]+/g, ' ').trim().split(' ').map((group) => group.split('').join(' ')).join(', ');
+  return html`<div class="booking-code" data-testid="booking-code">
+    <p class="booking-code-label">${t('booking.code')}</p>
+    <p class="booking-code-value"><span aria-hidden="true" data-testid="booking-code-value">${code}</span><span class="visually-hidden">${spoken}</span></p>
+    <p class="booking-code-hint">${t('booking.fitter_hint')}</p>
+  </div>`;
+}
+
 class OrderDetail extends Screen {
   static events = [
     ['submit', '[data-form="call"]', 'logCall'],
@@ -65,6 +76,7 @@ class OrderDetail extends Screen {
         <p><span class="status s-${o.status}" data-testid="order-status">${statusLabel(o.status)}</span>
           · ${kindLabel(o.kind)} · <span class="ref">${o.reference}</span> ${flags(o)}</p>
         ${o.planned_start ? html`<p>${t('detail.booked_for', { time: fmtDateTime(o.planned_start) })}</p>` : ''}
+        ${o.booking_code ? bookingCode(o.booking_code) : ''}
         ${o.due_on ? html`<p class="muted">${t('detail.due', { date: fmtShortDay(o.due_on) })}</p>` : ''}
         ${d.pending.length ? html`<p class="pending-note" data-testid="order-pending">${t('detail.pending', { n: d.pending.length })}</p>` : ''}
         <p class="print-link"><a class="button secondary" href="/orders/${o.id}/print" data-testid="print-order">${t('print.button')}</a></p>
