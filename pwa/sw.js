@@ -42,7 +42,10 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   // The server's own pages (OpenAPI at /schema) are not the app: leave them to the network.
-  const server = url.pathname.startsWith('/api/') || url.pathname.startsWith('/schema') || url.pathname === '/sw.js';
+  // Nor is the public booking reply page (/s and its files): a planner's or fitter's browser
+  // that has this worker must open the page a resident sees, not the app.
+  const reply = url.pathname === '/s' || url.pathname.startsWith('/s/');
+  const server = url.pathname.startsWith('/api/') || url.pathname.startsWith('/schema') || url.pathname === '/sw.js' || reply;
   if (url.origin !== location.origin || server) return;
   if (request.mode === 'navigate') {
     event.respondWith((async () => {
