@@ -280,6 +280,7 @@ FORMS = {
     "hold": "the hold form's error: no date",
     "cancel": "the cancel form's error: no reason",
     "activity-filter": "the activity list anew",
+    "letters-filter": "the letters tray's orders ready to print, read anew for a day",
     # Administration (issue 11): online forms of screens that do not follow the store.
     "new-user": "the new-user form's error: no organisation chosen",
     "roles": "the roles form's error: no role",
@@ -298,6 +299,7 @@ KEPT_ON_DATA_CHANGE = {
     "hold",
     "cancel",
     "activity-filter",
+    "letters-filter",
     "new-user",
     "roles",
     "password",
@@ -564,6 +566,16 @@ def test_every_form_of_the_app_submits_through_its_handler_after_a_refresh(
     expect(page.get_by_test_id("activity-count")).to_be_visible()
     assert_not_reloaded(page, server + "/desk/activity")
     covered.add("activity-filter")
+
+    page.goto(server + "/desk/letters")
+    expect(page.get_by_test_id("letters-filter-apply")).to_be_visible()
+    mark_page(page)
+    form = refreshed(page, "letters-filter", how)
+    form.get_by_label("Besöksdag").fill("2030-01-07")  # a day with nothing locked yet
+    form.get_by_test_id("letters-filter-apply").click()
+    expect(page.get_by_test_id("ready-empty")).to_be_visible()
+    assert_not_reloaded(page, server + "/desk/letters")
+    covered.add("letters-filter")
     assert desk.errors == []
     context.close()
 
