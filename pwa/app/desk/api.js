@@ -91,7 +91,9 @@ export const letterJob = (id) => getJson(`/api/booking/letter-jobs/${id}`);
 // One order's letter, at once (the seed's "Generer brev" on the order).
 export const makeLetter = (orderId) => postJson(`/api/booking/orders/${orderId}/letter`);
 
-export const letters = (printed = false) => getJson(`/api/booking/letters?${query({ printed })}`);
+// Printed ones are asked for the newest `limit` only (the tray shows a few to download again);
+// a server that pages no further than that still answers with all of them.
+export const letters = (printed = false, limit = undefined) => getJson(`/api/booking/letters?${query({ printed, limit })}`);
 export const letterPdf = (id) => `/api/booking/letters/${id}/pdf`;
 // The chosen letters as one PDF to print.
 export const mergedLetters = (ids) => `/api/booking/letters/merged?${query({ id: ids })}`;

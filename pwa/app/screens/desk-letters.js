@@ -55,7 +55,7 @@ class DeskLetters extends Screen {
         this.fitters || api.fitters(),
         api.ordersIn('ready_to_print', { fitter_id: f.fitter_id, planned_from: f.day, planned_to: f.day }),
         api.letters(false),
-        api.letters(true),
+        api.letters(true, PRINTED_SHOWN),
       ]);
       await this.learnChannels(ready);
       ready.sort((a, b) => String(a.planned_start || '').localeCompare(String(b.planned_start || '')) || a.reference.localeCompare(b.reference));
