@@ -198,11 +198,13 @@
     }
   }
 
+  // Said above the answer buttons, and scrolled to where the resident is looking.
   function formError(key, params) {
     var el = $('form-error');
     shown.form = key ? { key: key, params: params } : null;
     el.textContent = key ? t(key, params) : '';
     el.hidden = !key;
+    if (key && el.scrollIntoView) el.scrollIntoView({ block: 'nearest' });
   }
 
   function answerLabel(answer) {

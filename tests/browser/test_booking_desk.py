@@ -91,8 +91,9 @@ def test_lock_a_fitters_day_from_the_board(desk: Any, world: World, sqlite_serve
     first = scheduled(world, fitter, day, 9)
     second = scheduled(world, fitter, day, 11, kind="removal")
     customer = customer_without_postcode(world)
+    # A new resident has no lock yet: their order is an installation.
     order = world.orderer.post(
-        "/api/orders/", {"kind": "inspection", "customer_id": customer["id"]}
+        "/api/orders/", {"kind": "installation", "customer_id": customer["id"]}
     )
     incomplete = planned(world, order["id"], fitter, day, 14)
 
@@ -165,6 +166,7 @@ def test_letters_tray_makes_downloads_and_marks_letters(
 
     desk.goto(f"{sqlite_server.url}/desk/letters")
     expect(desk.get_by_role("heading", name="Bokningsbrev", level=1)).to_be_visible()
+    expect(desk.get_by_test_id("ready-list")).to_be_visible()  # loaded
     # The fitter's day: only these two are listed, with their codes.
     desk.get_by_label("Montör", exact=True).select_option(label="Maria Montör")
     desk.get_by_label("Besöksdag").fill(day.isoformat())
@@ -250,10 +252,18 @@ def test_manual_follow_up_queue(desk: Any, world: World, sqlite_server: Any) -> 
     expect(stray).to_have_count(1)
     check_screen(desk, "desk-booking-follow-up")
 
-    # Confirmed on the phone, with a confirmation SMS.
+    # Confirmed on the phone, with a confirmation SMS: the demo's residents have landlines,
+    # so the server refuses it and the queue says why.
     card = desk.get_by_test_id(f"follow-{asked['reference']}")
     card.get_by_test_id("follow-confirmation-sms").click()
-    expect(desk.get_by_test_id("follow-message")).to_contain_text(asked["reference"])
+    expect(desk.get_by_test_id("follow-message")).to_contain_text("mobilnummer")
+    assert world.order(asked["id"])["status"] == "manual_followup"
+    # With the resident's mobile number on record, it goes.
+    world.orderer.patch(f"/api/customers/{asked['customer_id']}", {"phone": "070-123 45 67"})
+    desk.reload()
+    card = desk.get_by_test_id(f"follow-{asked['reference']}")
+    card.get_by_test_id("follow-confirmation-sms").click()
+    expect(desk.get_by_test_id("follow-message")).to_contain_text("bekräftelse-sms:et skickas")
     assert world.order(asked["id"])["status"] == "ready_for_execution"
     expect(desk.get_by_test_id(f"follow-{asked['reference']}")).to_have_count(0)
     # "Det er greit" is a yes: sent to execution without an SMS.

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.browser.booking_helpers import REPLIES, awaiting_response, unhandled_replies
-from tests.browser.harness import World, check_screen, new_phone
+from tests.browser.harness import PHONE, World, check_screen, new_phone
 from tests.browser.test_desk import working_days
 from tests.browser.test_text_size import (
     LAYOUT_PROBLEMS,
@@ -37,9 +37,9 @@ def world(sqlite_server: Any) -> World:
     return World.of(sqlite_server.url)
 
 
-def open_page(browser: Any, url: str, **options: Any) -> Any:
+def open_page(browser: Any, url: str) -> Any:
     """A fresh phone (no session, nothing cached) on the reply page."""
-    phone = new_phone(browser, **options)
+    phone = new_phone(browser)
     phone.page.goto(url)
     expect(phone.page.locator("h1")).to_be_visible()
     return phone
@@ -175,9 +175,13 @@ def test_three_languages(sqlite_server: Any, browser: Any) -> None:
     assert phone.errors == []
     phone.close()
     # The phone's own language when the address names none.
-    phone = open_page(browser, f"{sqlite_server.url}/s", locale="nb-NO")
-    expect(phone.page.get_by_label("Bookingkode")).to_be_visible()
-    phone.close()
+    context = browser.new_context(viewport=PHONE, locale="nb-NO")
+    try:
+        page = context.new_page()
+        page.goto(f"{sqlite_server.url}/s")
+        expect(page.get_by_label("Bookingkode")).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_200_percent_text_and_44_px_targets(sqlite_server: Any, browser: Any) -> None:

@@ -346,7 +346,7 @@ class DeskLetters extends Screen {
     this.jobStamp += 1;
     this.message = this.jobResult(done);
     this.messageKind = done.failed || done.refused?.length ? 'warn' : 'ok';
-    announce(tCount('letters.job.done', done.done));
+    announce(tCount('letters.job.done', Math.max(0, done.done - (done.failed || 0))));
     await this.load();
     this.querySelector('[data-testid="letters-message"]')?.focus();
   }
@@ -354,7 +354,8 @@ class DeskLetters extends Screen {
   jobView() {
     const job = this.job;
     if (!job) return '';
-    const processed = Math.min(job.total, (job.done || 0) + (job.failed || 0));
+    // `done` counts every order worked through, `failed` those of them that got no letter.
+    const processed = Math.min(job.total, job.done || 0);
     return html`<div class="letter-job card" data-testid="letter-job" data-state="${job.state}">
       <label for="letter-job-progress">${t(job.state === 'queued' ? 'letters.job.queued' : 'letters.job.progress', { n: processed, total: job.total })}</label>
       <progress id="letter-job-progress" max="${job.total || 1}" value="${processed}" data-testid="letter-job-progress"></progress>
@@ -363,7 +364,8 @@ class DeskLetters extends Screen {
 
   jobResult(job) {
     const refused = job.refused || [];
-    return html`<p data-testid="letters-made" data-count="${job.done}">${tCount('letters.job.done', job.done)}</p>
+    const made = Math.max(0, (job.done || 0) - (job.failed || 0));
+    return html`<p data-testid="letters-made" data-count="${made}">${tCount('letters.job.done', made)}</p>
       ${job.failed && !refused.length ? html`<p>${tCount('letters.job.failed', job.failed)}</p>` : ''}
       ${refused.length ? html`<p>${tCount('letters.job.refused', refused.length)}</p>
         <ul class="refused-list" data-testid="letters-refused">${refused.map((r) => html`<li data-reference="${r.reference}">

@@ -129,7 +129,7 @@ class DeskOrder extends Screen {
       <dl class="pairs">
         <dt>${t('booking.code')}</dt><dd><span class="code" data-testid="desk-booking-code">${b.booking_code || '–'}</span></dd>
         <dt>${t('booking.panel.channel')}</dt><dd data-testid="desk-booking-channel">${channelLabel(b.channel)}</dd>
-        ${b.locked_at ? html`<dt>${t('booking.panel.locked_at')}</dt><dd>${fmtDateTime(b.locked_at)}</dd>` : ''}
+        ${b.sent_at ? html`<dt>${t('booking.panel.sent_at')}</dt><dd>${fmtDateTime(b.sent_at)}</dd>` : ''}
         <dt>${t('booking.panel.letter')}</dt><dd data-testid="desk-booking-letter">${letter ? html`<a href="${api.letterPdf(letter.id)}" target="_blank" rel="noopener"
             data-testid="desk-letter-pdf">${t('booking.panel.letter_pdf', { pages: letter.pages || 1 })}</a>
           <br><span class="muted">${t('booking.panel.letter_made', { time: fmtDateTime(letter.created_at) })} ·
@@ -140,7 +140,8 @@ class DeskOrder extends Screen {
       ${(b.replies || []).length ? html`<ul class="replies" data-testid="desk-replies">${b.replies.map((r) => replyItem(r, { canMarkRead: r.outcome !== 'confirmed' }))}</ul>`
         : html`<p class="muted">${t('booking.panel.no_replies')}</p>`}
       <h3>${t('booking.panel.reminders')}</h3>
-      ${reminders.length ? html`<ul data-testid="desk-reminders">${reminders.map((r) => html`<li>${tOr(`booking.reminder.${r.kind}`, r.kind)}: ${fmtDateTime(r.at)}</li>`)}</ul>`
+      ${reminders.length ? html`<ul data-testid="desk-reminders">${reminders.map((r) => html`<li>${tOr(`booking.sms_kind.${r.kind}`, r.kind)}: ${fmtDateTime(r.at)}
+        ${r.state ? html` <span class="muted">(${tOr(`booking.sms_state.${r.state}`, r.state)})</span>` : ''}</li>`)}</ul>`
         : html`<p class="muted">${t('booking.panel.no_reminders')}</p>`}
     </section>`;
   }
