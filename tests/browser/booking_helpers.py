@@ -20,6 +20,22 @@ def scheduled(world: World, fitter_id: str, day: date, hour: int, kind: str = "i
     return planned(world, queued_order(world, kind)["id"], fitter_id, day, hour)
 
 
+def scheduled_alone(world: World, fitter_id: str, day: date, hour: int) -> Any:
+    """Like :func:`scheduled`, for a resident with no other open order (whose record the test
+    may then change without touching the other orders)."""
+    busy = {
+        o["customer_id"]
+        for o in world.orderer.get("/api/orders/", limit=200)["items"]
+        if o["status"] not in ("done", "cancelled")
+    }
+    customers = world.orderer.get("/api/customers/", limit=200)["items"]
+    customer = next(c for c in customers if c["id"] not in busy)
+    order = world.orderer.post(
+        "/api/orders/", {"kind": "inspection", "customer_id": customer["id"]}
+    )
+    return planned(world, order["id"], fitter_id, day, hour)
+
+
 def lock(world: World, order_ids: list[str], channel: str = "letter") -> dict[str, str]:
     """Lock the orders' appointments (-> ready_to_print); their booking codes by order id."""
     answer = world.planner.post("/api/booking/lock", {"order_ids": order_ids, "channel": channel})

@@ -23,6 +23,7 @@ from tests.browser.booking_helpers import (
     lock,
     public_reply,
     scheduled,
+    scheduled_alone,
     unhandled_replies,
 )
 from tests.browser.harness import (
@@ -37,7 +38,7 @@ from tests.browser.harness import (
     login,
     new_phone,
 )
-from tests.browser.test_desk import DESK, fitter_id, planned, working_days
+from tests.browser.test_desk import DESK, fitter_id, working_days
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -77,25 +78,14 @@ def desk(sqlite_server: Any, browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def customer_without_postcode(world: World) -> dict[str, Any]:
-    """A resident whose address lacks the postcode: no letter can be addressed to them."""
-    return world.orderer.post(  # type: ignore[no-any-return]
-        "/api/customers/",
-        {"name": "Ulla Utanpostnummer", "street_address": "Okänd väg 3", "city": "Uppsala"},
-    )
-
-
 def test_lock_a_fitters_day_from_the_board(desk: Any, world: World, sqlite_server: Any) -> None:
     day = working_days(2)[1]
     fitter = fitter_id(world, OTHER_FITTER)
     first = scheduled(world, fitter, day, 9)
     second = scheduled(world, fitter, day, 11, kind="removal")
-    customer = customer_without_postcode(world)
-    # A new resident has no lock yet: their order is an installation.
-    order = world.orderer.post(
-        "/api/orders/", {"kind": "installation", "customer_id": customer["id"]}
-    )
-    incomplete = planned(world, order["id"], fitter, day, 14)
+    # A resident whose address lacks the postcode: no letter can be addressed to them.
+    incomplete = scheduled_alone(world, fitter, day, 14)
+    world.orderer.patch(f"/api/customers/{incomplete['customer_id']}", {"postal_code": ""})
 
     desk.goto(f"{sqlite_server.url}/desk?view=day&date={day.isoformat()}")
     button = desk.get_by_test_id(f"lock-day-{OTHER_FITTER}-{day.isoformat()}")
@@ -219,6 +209,35 @@ def test_letters_tray_makes_downloads_and_marks_letters(
     assert set(letter_ids) <= printed
     unprinted = world.planner.get("/api/booking/letters", printed="false")
     assert not set(letter_ids) & {letter["id"] for letter in unprinted}
+
+
+def test_orders_locked_for_sms_get_their_booking_sms_from_the_tray(
+    desk: Any, world: World, sqlite_server: Any
+) -> None:
+    day = working_days(7)[6]
+    order = scheduled(world, world.fitter.user["id"], day, 10)
+    # The booking SMS needs the resident's mobile number (the demo's residents have landlines).
+    world.orderer.patch(f"/api/customers/{order['customer_id']}", {"phone": "070-765 43 21"})
+    code = lock(world, [order["id"]], channel="sms")[order["id"]]
+
+    desk.goto(f"{sqlite_server.url}/desk/letters")
+    expect(desk.get_by_test_id("ready-list")).to_be_visible()
+    row = desk.get_by_test_id(f"ready-{order['reference']}")
+    expect(row).to_contain_text(code)
+    expect(row).to_contain_text("Sms")
+    row.get_by_role("checkbox").check()
+    # A letter is not what this order waits for: the tray says to send its SMS instead.
+    desk.get_by_test_id("make-letters").click()
+    expect(desk.get_by_test_id("letters-message")).to_contain_text("Använd Skicka sms")
+    desk.get_by_test_id("send-sms").click()
+    expect(desk.get_by_test_id("letters-dialog")).to_contain_text("Skicka 1 bokningssms?")
+    desk.get_by_test_id("letters-confirm").click()
+    expect(desk.get_by_test_id("sms-sent")).to_have_attribute("data-count", "1")
+    expect(desk.get_by_test_id(f"ready-{order['reference']}")).to_have_count(0)
+    assert world.order(order["id"])["status"] == "awaiting_response"
+    booking = world.planner.get(f"/api/orders/{order['id']}/booking")
+    assert booking["channel"] == "sms" and booking["letter"] is None
+    assert [r["kind"] for r in booking["reminders"]] == ["booking_sms"]
 
 
 def test_manual_follow_up_queue(desk: Any, world: World, sqlite_server: Any) -> None:
