@@ -143,6 +143,12 @@ def test_lock_one_order_from_its_panel(desk: Any, world: World, sqlite_server: A
     expect(desk.get_by_test_id("desk-lock-order")).to_have_count(0)
     expect(desk.get_by_test_id("desk-make-letter")).to_be_visible()
     check_screen(desk, "desk-booking-order-locked")
+    # Its letter at once (seed 002: "Generer brev" on the order): it awaits the answer.
+    desk.get_by_test_id("desk-make-letter").click()
+    expect(desk.get_by_test_id("desk-message")).to_contain_text("Brevet är skapat")
+    assert world.order(order["id"])["status"] == "awaiting_response"
+    expect(desk.get_by_test_id("desk-booking-letter")).to_contain_text("Inte utskrivet än")
+    expect(desk.get_by_test_id("desk-follow-up")).to_be_visible()
 
 
 def test_letters_tray_makes_downloads_and_marks_letters(
