@@ -201,7 +201,10 @@ def create_pwa_router(
         shell = ["/", "/manifest.webmanifest"] + [
             prefix + rel
             for rel in snap.files
-            if rel.endswith(SHELL_SUFFIXES) and rel not in {"sw.js", "manifest.webmanifest"}
+            if rel.endswith(SHELL_SUFFIXES)
+            and rel not in {"sw.js", "manifest.webmanifest"}
+            # The reply page is for residents, not part of the app the phones keep offline.
+            and not rel.startswith(f"{REPLY_DIR}/")
         ]
         body = (
             app_files.path("sw.js")

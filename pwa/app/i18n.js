@@ -51,6 +51,12 @@ export function tOr(key, fallback, params = {}) {
   return DICTS[lang]?.[key] ?? DICTS.sv[key] ? t(key, params) : fallback;
 }
 
+// Who made a change, as the history shows it: a person's name as written, but the server's
+// stand-ins for no person ("resident" for a booking reply, "system" for a job) in words.
+export function actorName(name) {
+  return name ? tOr(`actor.${name}`, name) : '';
+}
+
 // Static text in index.html carries data-i18n="key".
 export function applyDocument() {
   document.documentElement.lang = lang;

@@ -45,6 +45,9 @@ from server.orders.views import order_out
 from server.web import provide_principal, request_client_address
 
 PDF = "application/pdf"
+# Printed letters are shown to be downloaded again, newest first; older ones are in the
+# order's booking.
+MAX_PRINTED_SHOWN = 200
 
 
 def _pdf(content: bytes, filename: str) -> Response[bytes]:
@@ -122,10 +125,17 @@ class BookingController(Controller):
 
     @get("/letters")
     async def letters(
-        self, principal: Principal, services: Services, printed: bool = False
+        self,
+        principal: Principal,
+        services: Services,
+        printed: bool = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PRINTED_SHOWN)] = MAX_PRINTED_SHOWN,
     ) -> list[LetterOut]:
-        """The letters tray: not printed yet (default), or those marked printed."""
-        rows = await BookingService(services).letters(principal, printed=printed)
+        """The letters tray: every letter not printed yet (default), or the newest printed
+        ones (``limit``), to download again."""
+        rows = await BookingService(services).letters(
+            principal, printed=printed, limit=limit if printed else None
+        )
         return [letter_out(r) for r in rows]
 
     @get("/letters/{letter_id:uuid}/pdf", media_type=PDF)

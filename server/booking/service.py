@@ -432,7 +432,9 @@ class BookingService:
             raise NotFound("No such letter.", message_sv="Brevet finns inte.")
         return rows[0]
 
-    async def _letter_rows(self, *conditions: Any) -> list[dict[str, Any]]:
+    async def _letter_rows(
+        self, *conditions: Any, newest_first: bool = False, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         query = BookingLetter.select(
             BookingLetter.id,
             BookingLetter.order,
@@ -452,18 +454,29 @@ class BookingService:
         for condition in conditions:
             if condition is not None:
                 query = query.where(condition)
-        return await query.order_by(BookingLetter.created_at)
+        query = query.order_by(BookingLetter.created_at, ascending=not newest_first)
+        if limit is not None:
+            query = query.limit(limit)
+        return await query
 
-    async def letters(self, principal: Principal, *, printed: bool) -> list[dict[str, Any]]:
+    async def letters(
+        self, principal: Principal, *, printed: bool, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The tray: letters not printed yet, oldest first (all of them: the planner prints
+        them all); or printed ones, newest first, ``limit`` of them."""
         self._require_planner(principal)
         state = (
             BookingLetter.printed_at.is_not_null()
             if printed
             else BookingLetter.printed_at.is_null()
         )
-        return await self._letter_rows(
-            state, self._org_filter(principal, BookingLetter.organisation)
+        rows = await self._letter_rows(
+            state,
+            self._org_filter(principal, BookingLetter.organisation),
+            newest_first=printed,
+            limit=limit,
         )
+        return rows
 
     async def _visible_letters(self, principal: Principal, ids: Sequence[Any]) -> list[Any]:
         self._require_planner(principal)

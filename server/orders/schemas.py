@@ -193,6 +193,8 @@ class OrderOut(msgspec.Struct, kw_only=True):
     # Seed 002: the code in the resident's booking letter, printed form (K7Q-HM3-XPR); the
     # fitter shows it at the door. None until the appointment is locked.
     booking_code: str | None = None
+    # How the booking goes out once locked: letter | sms (None before).
+    booking_channel: str | None = None
 
 
 class NextCallOut(msgspec.Struct, kw_only=True):

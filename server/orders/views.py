@@ -84,6 +84,7 @@ def order_out(
         allowed_actions=service.allowed_for(principal, row),
         completion=completion_out(completion),
         booking_code=codes.format_code(row["booking_code"]) if row.get("booking_code") else None,
+        booking_channel=row.get("booking_channel") or None,
     )
 
 

@@ -240,6 +240,8 @@ export default {
   'action.cancel': 'cancelled',
   'action.escalate': 'escalated',
   'action.lock_appointment': 'locked the appointment and made the booking code',
+  'actor.resident': 'The resident',
+  'actor.system': 'The system',
   'action.print_letter': 'made the booking letter',
   'action.record_reply': 'recorded the resident\'s answer',
   'action.follow_up_manually': 'left the answer for a manual follow-up',

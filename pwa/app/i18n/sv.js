@@ -240,6 +240,8 @@ export default {
   'action.cancel': 'makulerade',
   'action.escalate': 'eskalerade',
   'action.lock_appointment': 'låste tiden och skapade bokningskoden',
+  'actor.resident': 'Kunden',
+  'actor.system': 'Systemet',
   'action.print_letter': 'skapade bokningsbrevet',
   'action.record_reply': 'registrerade kundens svar',
   'action.follow_up_manually': 'lämnade svaret till manuell uppföljning',

@@ -5,7 +5,7 @@
 // Its booking (issue 12, seed 002): the code, the channel, the letter, the resident's replies
 // and the reminders; lock the appointment, make its letter or send its SMS, follow up
 // manually, confirm with a confirmation SMS.
-import { t, tOr, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
+import { actorName, t, tOr, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
 import { html, Screen, announce, kindLabel, statusLabel } from '../ui.js';
 import { local, today } from '../time.js';
 import { currentUser } from '../router.js';
@@ -110,7 +110,7 @@ class DeskOrder extends Screen {
       <section aria-labelledby="events-h" data-region="events" data-key="${this.dataStamp}">
         <h2 id="events-h">${t('detail.history')}</h2>
         <ol class="log" data-testid="desk-history">${(this.events || []).map((e) => html`<li>
-          <span class="muted">${fmtDateTime(e.at)}</span> ${e.actor_name || ''}: ${tOr(`action.${e.action}`, e.action.replaceAll('_', ' '))}
+          <span class="muted">${fmtDateTime(e.at)}</span> ${actorName(e.actor_name)}: ${tOr(`action.${e.action}`, e.action.replaceAll('_', ' '))}
           ${e.to_status && e.to_status !== e.from_status ? html` → ${statusLabel(e.to_status)}` : ''}
           ${e.flagged ? html` <span class="flag danger">${t('detail.flagged')}</span>` : ''}
           ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}

@@ -1,6 +1,6 @@
 // One order: what to do next at the bottom (log a call, book, start, complete), then the
 // customer and contacts, description, checklist, lock, calls, messages and history.
-import { t, tOr, getLang, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
+import { actorName, t, tOr, getLang, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
 import { html, Screen, statusLabel, kindLabel, mapLink, telLink, announce } from '../ui.js';
 import { route, currentUser } from '../router.js';
 import * as store from '../store.js';
@@ -106,7 +106,7 @@ class OrderDetail extends Screen {
       <section aria-labelledby="hist-h" data-region="history" data-key="${d.events.length}">
         <h2 id="hist-h">${t('detail.history')}</h2>
         <ol class="log" data-testid="history">${d.events.map((e) => html`<li>
-          <span class="muted">${fmtDateTime(e.at)}</span> ${e.actor_name || ''}: ${tOr(`action.${e.action}`, e.action.replaceAll('_', ' '))}
+          <span class="muted">${fmtDateTime(e.at)}</span> ${actorName(e.actor_name)}: ${tOr(`action.${e.action}`, e.action.replaceAll('_', ' '))}
           ${e.to_status && e.to_status !== e.from_status ? html` → ${statusLabel(e.to_status)}` : ''}
           ${e.flagged ? html` <span class="flag danger">${t('detail.flagged')}</span>` : ''}
           ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}</li>`)}</ol>
