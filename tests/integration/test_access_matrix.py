@@ -237,7 +237,7 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
     # The calendar feed: no login, the secret in its address is the credential (a wrong one is
     # 404: tests/integration/test_calendar_feed.py).
     # The booking reply page's answers: no login, rate-limited, the same answer for any code
-    # (tests/integration/test_booking_replies.py).
+    # (tests/integration/test_booking_reply_page_limits.py).
     public = {
         "/api/health",
         "/api/auth/login",

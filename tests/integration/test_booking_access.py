@@ -111,7 +111,7 @@ async def test_booking_routes_for_every_actor(client, world) -> None:
             ("/api/booking/letters/printed", {"letter_ids": [letter["id"]]}),
         ):
             if name in PLANNERS:
-                continue  # their answers: test_booking_letters.py and the end of this test
+                continue  # their answers: test_booking_routine.py and the end of this test
             answer = await client.post(path, json=body, headers=headers)
             assert answer.status_code == 403, (path, name)
         letter_again = await client.post(f"/api/booking/orders/{order_a}/letter", headers=headers)
