@@ -104,6 +104,8 @@ JOB_NAMES = (
     "letter jobs",
     "booking reminders",
     "appointment reminders",
+    "recurring orders",
+    "battery orders",
 )
 
 

@@ -48,6 +48,8 @@ from server.orders import escalation, holds, reminders
 from server.orders.calendar_routes import CalendarFeedAdminController, CalendarFeedController
 from server.orders.routes import OrderController
 from server.pwa_routes import PwaFiles, create_pwa_router, rules_for
+from server.routing import jobs as routing_jobs
+from server.routing.routes import RoutingController
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
 from server.sync import live
@@ -142,6 +144,16 @@ def periodic_jobs(services: Services) -> list[PeriodicJob]:
             booking_jobs.REMINDER_INTERVAL_SECONDS,
             lambda: booking_jobs.run_appointment_reminders(services),
         ),
+        PeriodicJob(
+            "recurring orders",
+            routing_jobs.RECURRING_INTERVAL_SECONDS,
+            lambda: routing_jobs.run_recurring_orders(services),
+        ),
+        PeriodicJob(
+            "battery orders",
+            routing_jobs.BATTERY_INTERVAL_SECONDS,
+            lambda: routing_jobs.run_battery_orders(services),
+        ),
     ]
 
 
@@ -223,6 +235,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             BookingController,
             OrderBookingController,
             PublicReplyController,
+            RoutingController,
             CalendarFeedController,
             CalendarFeedAdminController,
             # last: its fallback serves the app for other paths

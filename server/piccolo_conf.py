@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "server.notify.piccolo_app",
         "server.sync.piccolo_app",
         "server.booking.piccolo_app",
+        "server.routing.piccolo_app",
     ]
 )

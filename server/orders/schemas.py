@@ -195,6 +195,12 @@ class OrderOut(msgspec.Struct, kw_only=True):
     booking_code: str | None = None
     # How the booking goes out once locked: letter | sms (None before).
     booking_channel: str | None = None
+    # Issue 13: where it came from (checklist | fault_report | recurring | automatic) and what
+    # made it; the group queue it waits in; the assignment rule that placed it ('' by hand).
+    origin: str = "checklist"
+    origin_ref: str = ""
+    assigned_group_id: UUID | None = None
+    assignment_rule: str = ""
 
 
 class NextCallOut(msgspec.Struct, kw_only=True):

@@ -531,9 +531,90 @@ class OrderService:
                 order.id, principal, "create", None, status.value, {"kind": kind.value}
             )
             if status is OrderStatus.ORDERED:
+                await self._route(order.id)
                 # --- notify (issue 11): the planners hear of a new order ---
                 await order_notifications.enqueue_new_order(self.s, order.id, now)
         return order.id
+
+    async def create_made(
+        self,
+        *,
+        made_by: Principal | None,
+        ordered_by: UUID,
+        customer_id: UUID,
+        kind: OrderKind,
+        lock_id: UUID | None,
+        description: str,
+        origin: str,
+        origin_ref: str,
+    ) -> UUID:
+        """An order made for the customer by the fitters' side (issue 13): a fault report a
+        planner triaged, a recurring schedule, an automatic battery rule. Placed at once,
+        without seed 000's checklist (no home-care worker stood at the door); ``ordered_by``
+        is the person responsible (the planner who triaged, the schedule's or rule's author).
+        Refused with ``order_exists`` when the lock has an open order of the kind already.
+        Placed by the assignment rules like every new order."""
+        customer = found(
+            await Customer.select(Customer.id, Customer.provider)
+            .where(Customer.id == customer_id)
+            .first(),
+            "customer",
+        )
+        provider = found(
+            await Organisation.select(Organisation.contractor)
+            .where(Organisation.id == customer["provider"])
+            .first(),
+            "organisation",
+        )
+        if provider["contractor"] is None:
+            raise ValidationFailed(
+                "The customer's home-care provider has no fitters' company set up.",
+                message_sv="Kundens hemtjänst har inget låsmontörföretag kopplat.",
+            )
+        if lock_id is None and kind in KINDS_ON_EXISTING_LOCK:
+            lock_id = await self._lock_for(kind, customer_id, None)
+        now = self.s.clock.now()
+        order = WorkOrder(
+            reference=new_reference(),
+            kind=kind.value,
+            status=OrderStatus.ORDERED.value,
+            customer=customer_id,
+            lock=lock_id,
+            ordering_organisation=customer["provider"],
+            ordered_by=ordered_by,
+            performing_organisation=provider["contractor"],
+            description=description,
+            origin=origin,
+            origin_ref=origin_ref,
+            created_at=now,
+            updated_at=now,
+        )
+        placed = EffectInputs(now=now, today=self.s.clock.today(), current=OrderStatus.DRAFT)
+        for name, value in field_values(Action.PLACE, placed, self.s.calendar).items():
+            setattr(order, name, value)
+        async with unit_of_work(self.s.engine):
+            if lock_id is not None:
+                await lock_rows(self.s.engine, Lock, [lock_id])
+                await self._refuse_second_open_order(lock_id, kind)
+            await order.save()
+            await self._event(
+                order.id,
+                made_by,
+                "create",
+                None,
+                OrderStatus.ORDERED.value,
+                {"kind": kind.value, "origin": origin, "origin_ref": origin_ref},
+            )
+            await self._route(order.id)
+            await order_notifications.enqueue_new_order(self.s, order.id, now)
+        return order.id
+
+    async def _route(self, order_id: Any) -> None:
+        """Issue 13: the assignment rules place a new order (a fitter, a group's queue, or the
+        planner's queue). Imported here: the routing area builds on this one."""
+        from server.routing.service import place_new_order
+
+        await place_new_order(self.s, order_id)
 
     async def _refuse_second_open_order(self, lock_id: Any, kind: OrderKind) -> None:
         existing = (
@@ -731,6 +812,7 @@ class OrderService:
             if result.status is OrderStatus.DONE:
                 await order_notifications.enqueue_completion(self.s, order_id, now)
             if action is Action.PLACE:
+                await self._route(order_id)
                 await order_notifications.enqueue_new_order(self.s, order_id, now)
             # --- end notify ---
 
@@ -1037,6 +1119,9 @@ class OrderService:
             await WorkOrder.update(
                 {
                     WorkOrder.assigned_fitter: data.fitter_id,
+                    # Placed by hand now: out of any group's queue, and no rule placed it.
+                    WorkOrder.assigned_group: None,
+                    WorkOrder.assignment_rule: "",
                     WorkOrder.version: row["version"] + 1,
                     WorkOrder.updated_at: self.s.clock.now(),
                 }

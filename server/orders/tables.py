@@ -69,6 +69,20 @@ class WorkOrder(Table):
         "from here.",
     )
     booking_reply = Text(default="", help_text="The resident's last answer, exactly as written.")
+    # Where the order came from (issue 13): checklist (home-care staff, seed 000), fault_report
+    # (a case triaged by a planner), recurring (a schedule) or automatic (a battery rule).
+    origin = Varchar(length=20, default="checklist")
+    origin_ref = Text(
+        default="",
+        help_text="What made it: the case number, the schedule and period, or the reading.",
+    )
+    # Issue 13: a group's queue instead of one fitter, and the rule that placed the order.
+    assigned_group = UUID(
+        null=True, default=None, help_text="The fitter group whose queue holds the order."
+    )
+    assignment_rule = Varchar(
+        length=200, default="", help_text="The assignment rule that placed it ('' by hand)."
+    )
     version = Integer(default=1, help_text="Grows by one with every change; optimistic locking.")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -85,6 +85,10 @@ def order_out(
         completion=completion_out(completion),
         booking_code=codes.format_code(row["booking_code"]) if row.get("booking_code") else None,
         booking_channel=row.get("booking_channel") or None,
+        origin=row.get("origin") or "checklist",
+        origin_ref=row.get("origin_ref") or "",
+        assigned_group_id=row.get("assigned_group"),
+        assignment_rule=row.get("assignment_rule") or "",
     )
 
 

@@ -316,6 +316,18 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/booking/replies",
             "/api/booking/replies/{reply_id}/handled",
             "/api/orders/{order_id}/booking",
+            # Areas, groups, rules, schedules, the battery rule (issue 13): every actor, in
+            # tests/integration/test_routing_access.py.
+            "/api/routing/areas",
+            "/api/routing/areas/{area_id}",
+            "/api/routing/groups",
+            "/api/routing/groups/{group_id}",
+            "/api/routing/rules",
+            "/api/routing/rules/{rule_id}",
+            "/api/routing/rules/order",
+            "/api/routing/schedules",
+            "/api/routing/schedules/{schedule_id}",
+            "/api/routing/battery-rule",
         }
     )
     app_paths = {
@@ -342,6 +354,10 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "job_id",
             "letter_id",
             "reply_id",
+            "area_id",
+            "group_id",
+            "rule_id",
+            "schedule_id",
         ):
             concrete = concrete.replace("{" + param + "}", world.ids["order_a"])
         response = await client.get(concrete)
