@@ -49,7 +49,7 @@ from server.orders.calendar_routes import CalendarFeedAdminController, CalendarF
 from server.orders.routes import OrderController
 from server.pwa_routes import PwaFiles, create_pwa_router, rules_for
 from server.routing import jobs as routing_jobs
-from server.routing.routes import RoutingController
+from server.routing.routes import GroupQueueController, RoutingController
 from server.secrets_box import SecretBox
 from server.settings import Settings, load_settings
 from server.sync import live
@@ -236,6 +236,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             OrderBookingController,
             PublicReplyController,
             RoutingController,
+            GroupQueueController,
             CalendarFeedController,
             CalendarFeedAdminController,
             # last: its fallback serves the app for other paths

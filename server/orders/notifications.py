@@ -478,3 +478,147 @@ async def enqueue_report_reminder(
         now=now,
         order_id=order_id,
     )
+
+
+# -- the dialogue on an order (seeds 003/004: "Skriver kunden en uppföljning blir ansvarig
+# person notifierad") ---------------------------------------------------------------------------
+
+
+async def dialogue_recipients(order: dict[str, Any], author_id: Any) -> list[str]:
+    """Who hears of a new message: the responsible people on the other side of the order.
+
+    From home care (the orderer's side) to the fitters' side: the assigned fitter, or, while
+    nobody is assigned, the company's planners. From the fitters' side to home care: the
+    order's followers. Never the author.
+    """
+    from_home_care = str(author_id) == str(order["ordered_by"]) or await _in_organisation(
+        author_id, order["ordering_organisation"]
+    )
+    if from_home_care:
+        if order.get("assigned_fitter"):
+            people = [str(order["assigned_fitter"])]
+        else:
+            people = await planners_of(order)
+    else:
+        people = followers(order)
+    return [p for p in people if p != str(author_id)]
+
+
+async def _in_organisation(user_id: Any, organisation_id: Any) -> bool:
+    return bool(
+        await User.exists().where((User.id == user_id) & (User.organisation == organisation_id))
+    )
+
+
+def message_push(order: dict[str, Any], author_name: str, link: str) -> dict[str, Any]:
+    """A lock screen shows it: the reference and who wrote, not what (it may name the
+    resident)."""
+    return {
+        "type": "order_message",
+        "order_id": str(order["id"]),
+        "reference": order["reference"],
+        "title": "Nytt meddelande",
+        "body": f"{author_name} skrev på order {order['reference']}.",
+        "url": link,
+    }
+
+
+def message_email(order: dict[str, Any], author_name: str, body: str, link: str) -> Email:
+    title = f"Nytt meddelande på order {order['reference']}"
+    paragraphs = [f"{author_name} skrev:", body, "Svara på ordern i appen."]
+    lines = [("Order", order["reference"]), ("Adress", _address(order))]
+    return Email(
+        to=[],
+        cc=[],
+        subject=title,
+        text=_text(title, paragraphs, lines, link),
+        html=_html(title, lines, paragraphs, link),
+    )
+
+
+async def enqueue_message(
+    services: Services,
+    order_id: Any,
+    message_id: Any,
+    author_id: Any,
+    author_name: str,
+    body: str,
+    now: datetime,
+) -> None:
+    """Push to each recipient's devices; e-mail to those without any (seldom in the app: a
+    person who never turned notifications on learns of a message by e-mail instead)."""
+    from server.notify.tables import PushSubscription
+
+    order = await _order(order_id)
+    recipients = await dialogue_recipients(order, author_id)
+    if not recipients:
+        return
+    link = order_link(services, order_id)
+    await enqueue_push(
+        f"order:{order_id}:message:{message_id}",
+        recipients,
+        message_push(order, author_name, link),
+        now=now,
+        order_id=order_id,
+    )
+    with_push = {
+        str(r["user"])
+        for r in await PushSubscription.select(PushSubscription.user).where(
+            PushSubscription.user.is_in(recipients)
+        )
+    }
+    without = [r for r in recipients if r not in with_push]
+    if not without:
+        return
+    addresses = [
+        r["email"]
+        for r in await User.select(User.email).where(
+            User.id.is_in(without) & (User.active == True)  # noqa: E712
+        )
+        if r["email"]
+    ]
+    if addresses:
+        email = message_email(order, author_name, body, link)
+        email = Email(to=addresses, cc=[], subject=email.subject, text=email.text, html=email.html)
+        await enqueue_email(
+            f"order:{order_id}:message:{message_id}:email", email, now=now, order_id=order_id
+        )
+
+
+# Status changes the order's followers (home care) are told of: a time booked or confirmed, a
+# pause, the end. Completion has its own e-mail and push (enqueue_completion).
+FOLLOWED_STATUSES: dict[str, str] = {
+    "scheduled": "Besöket är bokat",
+    "ready_for_execution": "Besöket är bekräftat",
+    "on_hold": "Ordern är vilande",
+    "cancelled": "Ordern är makulerad",
+}
+
+
+async def enqueue_status_change(
+    services: Services, order_id: Any, status: str, version: int, actor_id: Any, now: datetime
+) -> None:
+    """Seeds 003/004: the customer follows where the case is. A push (reference and status
+    only) to the followers, except the one who made the change."""
+    title = FOLLOWED_STATUSES.get(status)
+    if title is None:
+        return
+    order = await _order(order_id)
+    people = [p for p in followers(order) if p != str(actor_id)]
+    if not people:
+        return
+    await enqueue_push(
+        f"order:{order_id}:status:{version}",
+        people,
+        {
+            "type": "order_status",
+            "order_id": str(order_id),
+            "reference": order["reference"],
+            "status": status,
+            "title": title,
+            "body": f"Order {order['reference']}: {title.lower()}.",
+            "url": order_link(services, order_id),
+        },
+        now=now,
+        order_id=order_id,
+    )

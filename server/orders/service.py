@@ -814,6 +814,15 @@ class OrderService:
             if action is Action.PLACE:
                 await self._route(order_id)
                 await order_notifications.enqueue_new_order(self.s, order_id, now)
+            if result.status is not current:
+                await order_notifications.enqueue_status_change(
+                    self.s,
+                    order_id,
+                    result.status.value,
+                    row["version"] + 1,
+                    principal.user_id,
+                    now,
+                )
             # --- end notify ---
 
     @staticmethod
@@ -1067,6 +1076,16 @@ class OrderService:
                 message.id = message_id  # made on the device, so its offline copy matches
             await message.save()
             changed(MESSAGE, message.id)
+            # --- notify (issue 13): the other side of the order hears of it ---
+            await order_notifications.enqueue_message(
+                self.s,
+                order_id,
+                message.id,
+                principal.user_id,
+                principal.name,
+                data.body,
+                self.s.clock.now(),
+            )
         return UUID(str(message.id))
 
     async def assign(self, principal: Principal, order_id: UUID, data: AssignmentIn) -> None:

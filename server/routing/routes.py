@@ -19,13 +19,14 @@ from server.routing.schemas import (
     BatteryRuleOut,
     GroupIn,
     GroupOut,
+    QueuedOrderOut,
     RuleIn,
     RuleOrderIn,
     RuleOut,
     ScheduleIn,
     ScheduleOut,
 )
-from server.routing.service import RoutingService
+from server.routing.service import GroupQueue, RoutingService
 from server.web import provide_principal
 
 
@@ -272,6 +273,35 @@ class RoutingController(Controller):
         return _battery(
             await RoutingService(services).save_battery_rule(principal, org, _dict(data))
         )
+
+
+class GroupQueueController(Controller):
+    path = "/api/routing/queue"
+    tags = ["routing"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("/")
+    async def queue(self, principal: Principal, services: Services) -> list[QueuedOrderOut]:
+        """The orders waiting in the caller's groups' queues (fitters)."""
+        rows = await GroupQueue(services).orders(principal)
+        return [
+            QueuedOrderOut(
+                order_id=r["id"],
+                reference=r["reference"],
+                kind=r["kind"],
+                status=r["status"],
+                area=r["area"] or "",
+                city=r["city"] or "",
+                due_on=r["due_on"],
+                group_name=r["group_name"],
+            )
+            for r in rows
+        ]
+
+    @post("/{order_id:uuid}/take", status_code=204)
+    async def take(self, principal: Principal, services: Services, order_id: UUID) -> None:
+        """Take an order from the group's queue: it is the caller's from now on."""
+        await GroupQueue(services).take(principal, order_id)
 
 
 def _battery(row: dict[str, Any]) -> BatteryRuleOut:

@@ -97,3 +97,16 @@ class BatteryRuleOut(msgspec.Struct, kw_only=True):
     below_percent: int
     stale_after_days: int
     active: bool
+
+
+class QueuedOrderOut(msgspec.Struct, kw_only=True):
+    """An order in a group's queue, in brief: no resident's name until it is taken."""
+
+    order_id: UUID
+    reference: str
+    kind: str
+    status: str
+    area: str
+    city: str
+    due_on: date | None
+    group_name: str

@@ -427,3 +427,97 @@ async def customer_facts(customer_id: Any) -> rules.Customer:
         postcode=row["postal_code"] or "",
         street=row["street_address"] or "",
     )
+
+
+class GroupQueue:
+    """A group's queue (issue 13): orders a rule sent to a group of fitters, until one of them
+    takes one. The members see the queue's orders in brief (no resident's name: not theirs
+    yet) and take one; it is then theirs like any assigned order."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    @staticmethod
+    async def groups_of(principal: Principal) -> list[dict[str, Any]]:
+        rows = (
+            await FitterGroup.select()
+            .where(FitterGroup.organisation == principal.organisation_id)
+            .output(load_json=True)
+        )
+        return [g for g in rows if principal.user_id in {str(m) for m in g["members"]}]
+
+    async def orders(self, principal: Principal) -> list[dict[str, Any]]:
+        if not principal.has(Role.FITTER):
+            raise Forbidden(
+                "The group queue is for the group's fitters; planners see it on the board.",
+                message_sv="Gruppens kö är för gruppens montörer; planeraren ser den på tavlan.",
+            )
+        groups = {str(g["id"]): g["name"] for g in await self.groups_of(principal)}
+        if not groups:
+            return []
+        from server.orders.lifecycle import OPEN_STATUSES
+
+        rows = (
+            await WorkOrder.select(
+                WorkOrder.id,
+                WorkOrder.reference,
+                WorkOrder.kind,
+                WorkOrder.status,
+                WorkOrder.due_on,
+                WorkOrder.ordered_at,
+                WorkOrder.assigned_group,
+                WorkOrder.customer.area.as_alias("area"),
+                WorkOrder.customer.city.as_alias("city"),
+            )
+            .where(
+                WorkOrder.assigned_group.is_in(list(groups))
+                & WorkOrder.assigned_fitter.is_null()
+                & WorkOrder.status.is_in([s.value for s in OPEN_STATUSES])
+                & (WorkOrder.performing_organisation == principal.organisation_id)
+            )
+            .order_by(WorkOrder.ordered_at)
+        )
+        return [{**r, "group_name": groups[str(r["assigned_group"])]} for r in rows]
+
+    async def take(self, principal: Principal, order_id: UUID) -> None:
+        from server.orders import notifications
+        from server.orders.service import OrderService
+
+        orders = OrderService(self.s)
+        async with unit_of_work(self.s.engine):
+            await orders.lock([order_id])
+            queued = {str(r["id"]) for r in await self.orders(principal)}
+            if str(order_id) not in queued:
+                raise NotFound(
+                    "This order is not in your group's queue (any more): someone may have "
+                    "taken it.",
+                    message_sv="Ordern finns inte (längre) i din grupps kö: någon kan ha tagit "
+                    "den.",
+                )
+            row = (
+                await WorkOrder.select(
+                    WorkOrder.status, WorkOrder.version, WorkOrder.assigned_group
+                )
+                .where(WorkOrder.id == order_id)
+                .first()
+            )
+            assert row is not None
+            await WorkOrder.update(
+                {
+                    WorkOrder.assigned_fitter: principal.user_id,
+                    WorkOrder.assigned_group: None,
+                    WorkOrder.version: row["version"] + 1,
+                    WorkOrder.updated_at: self.s.clock.now(),
+                }
+            ).where(WorkOrder.id == order_id)
+            await orders.log_move(
+                order_id,
+                principal,
+                "take_from_queue",
+                row["status"],
+                row["status"],
+                {"group": str(row["assigned_group"]), "to": principal.user_id},
+            )
+            await notifications.enqueue_assignment(
+                self.s, order_id, principal.user_id, row["version"] + 1, self.s.clock.now()
+            )

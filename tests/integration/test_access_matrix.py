@@ -328,6 +328,8 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/routing/schedules",
             "/api/routing/schedules/{schedule_id}",
             "/api/routing/battery-rule",
+            "/api/routing/queue",
+            "/api/routing/queue/{order_id}/take",
         }
     )
     app_paths = {

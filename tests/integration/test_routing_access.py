@@ -82,3 +82,52 @@ async def test_routing_settings_for_every_actor(client, world) -> None:
     # An administrator must say which company.
     unnamed = await client.get("/api/routing/rules", headers=world["admin"].headers)
     assert unnamed.status_code == 400
+
+
+async def test_a_groups_queue_is_its_fitters_and_one_takes_an_order(client, world) -> None:
+    """An order a rule sent to a group: its members see it in brief and one takes it; the
+    others, another company and home care do not; taken, it is the taker's like any other."""
+    planner = world["planner_1"]
+    group = await client.post(
+        "/api/routing/groups",
+        json={"name": "Laget", "members": [world["fitter_1"].user_id, world["fitter_1b"].user_id]},
+        headers=planner.headers,
+    )
+    rule = await client.post(
+        "/api/routing/rules",
+        json={"name": "Allt till laget", "group_id": group.json()["id"]},
+        headers=planner.headers,
+    )
+    assert rule.status_code == 201
+    from tests.integration.world import place_order
+
+    order = await place_order(
+        client, world["orderer_a"], world.ids["customer_a"], kind="installation", checklist={}
+    )
+    for name in ACTORS:
+        queue = await client.get("/api/routing/queue", headers=world[name].headers)
+        if name in {"fitter_1", "fitter_1b"}:
+            assert [q["order_id"] for q in queue.json()] == [order["id"]], name
+            assert "Customer A" not in queue.text  # not theirs yet: no resident's name
+        elif name in {"fitter_2"}:
+            assert queue.json() == [], name
+        else:
+            assert queue.status_code == 403, name
+    for name in ("fitter_2", "planner_1", "orderer_a"):
+        taken = await client.post(
+            f"/api/routing/queue/{order['id']}/take", headers=world[name].headers
+        )
+        assert taken.status_code in {403, 404}, name
+    taken = await client.post(
+        f"/api/routing/queue/{order['id']}/take", headers=world["fitter_1b"].headers
+    )
+    assert taken.status_code == 204, taken.text
+    again = await client.post(
+        f"/api/routing/queue/{order['id']}/take", headers=world["fitter_1"].headers
+    )
+    assert again.status_code == 404 and "tagit" in again.json()["message_sv"]
+    mine = await client.get(f"/api/orders/{order['id']}", headers=world["fitter_1b"].headers)
+    assert (
+        mine.status_code == 200 and mine.json()["assigned_fitter_id"] == world["fitter_1b"].user_id
+    )
+    assert mine.json()["assigned_group_id"] is None

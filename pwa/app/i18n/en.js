@@ -111,6 +111,12 @@ export default {
   'filter.escalated': 'Escalated',
   'filter.done': 'Closed',
 
+  'queue.title': "Your group's queue",
+  'queue.help': 'Orders waiting for a fitter of your group. Take one and it is yours.',
+  'queue.take': 'Take the order',
+  'queue.taken': 'Order {reference} is yours now.',
+  'queue.failed': 'The order could not be taken. Try again.',
+  'queue.due': 'due {day}',
   'day.title': 'My day',
   'day.none': 'No visits booked today.',
   'day.to_contact': '{n} orders to contact',

@@ -111,6 +111,12 @@ export default {
   'filter.escalated': 'Eskalerade',
   'filter.done': 'Avslutade',
 
+  'queue.title': 'Gruppens kö',
+  'queue.help': 'Order som väntar på en montör i din grupp. Ta en, så blir den din.',
+  'queue.take': 'Ta ordern',
+  'queue.taken': 'Order {reference} är din nu.',
+  'queue.failed': 'Ordern kunde inte tas. Försök igen.',
+  'queue.due': 'klar senast {day}',
   'day.title': 'Min dag',
   'day.none': 'Inga besök bokade i dag.',
   'day.to_contact': '{n} ärenden att kontakta',
