@@ -3,7 +3,9 @@
 Measures, in this process after imports and one warm-up letter:
 - ``render``: each letter drawn on its own (as the bulk generation stores one PDF per order);
 - ``merge``: the stored letters merged into one file to print (a day's batch);
-- ``batch``: the same letters drawn into one document at once (the font embedded once).
+- ``batch``: the same letters drawn into one document at once (the font embedded once);
+- ``each``: drawn together 25 at a time and taken apart into one PDF per order, as the
+  server's letter job does (server.booking.letters.render_each).
 Prints a table and, with ``--json PATH``, writes the figures. It never asserts.
 
     python -m bench.letters --letters 1000 --json bench/results/letters.json
@@ -24,7 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from server.booking import codes
-from server.booking.letters import LetterFacts, merge_letters, render_letter, render_letters
+from server.booking.jobs import LETTERS_PER_DRAW as DRAW
+from server.booking.letters import (
+    LetterFacts,
+    merge_letters,
+    render_each,
+    render_letter,
+    render_letters,
+)
 
 FIRST_NAMES = ["Åsa", "Örjan", "Ingrid", "Bjørn", "Kjersti", "Märta", "Sven-Åke", "Ævar", "Liv"]
 LAST_NAMES = ["Öberg", "Lindström", "Sæther", "Ødegård", "Andersson", "Hägg", "Nyström", "Bø"]
@@ -86,6 +95,13 @@ def run(count: int, seed: int) -> dict[str, Any]:
     batch = render_letters(facts)
     batch_seconds = time.perf_counter() - started
 
+    started, cpu_started = time.perf_counter(), time.process_time()
+    each: list[bytes] = []
+    for index in range(0, len(facts), DRAW):
+        each.extend(render_each(facts[index : index + DRAW]))
+    each_seconds = time.perf_counter() - started
+    each_cpu_seconds = time.process_time() - cpu_started
+
     letter_bytes = sum(len(letter) for letter in letters)
     return {
         "letters": count,
@@ -99,6 +115,10 @@ def run(count: int, seed: int) -> dict[str, Any]:
         "merged_mb": round(len(merged) / 1e6, 2),
         "batch_seconds": round(batch_seconds, 3),
         "batch_mb": round(len(batch) / 1e6, 2),
+        "each_seconds": round(each_seconds, 3),
+        "each_cpu_seconds": round(each_cpu_seconds, 3),
+        "each_ms_per_letter": round(1000 * each_seconds / count, 2),
+        "each_mb": round(sum(len(p) for p in each) / 1e6, 2),
         "peak_rss_mb_before": round(rss_before, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "python": platform.python_version(),
@@ -123,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("merge to one file", f"{result['merge_seconds']} s, {result['merged_mb']} MB"),
         ("draw as one document", f"{result['batch_seconds']} s, {result['batch_mb']} MB"),
+        (
+            f"drawn {DRAW} at a time, one PDF each",
+            f"{result['each_seconds']} s ({result['each_ms_per_letter']} ms a letter, "
+            f"{result['each_cpu_seconds']} s CPU), {result['each_mb']} MB",
+        ),
         ("peak RSS", f"{result['peak_rss_mb']} MB (after warm-up {result['peak_rss_mb_before']})"),
         ("load average (1 min)", f"{result['load_average_1min']} on {os.cpu_count()} cores"),
     ]

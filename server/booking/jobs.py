@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from server.booking import messages, timing
-from server.booking.letters import BookingChannel
+from server.booking.letters import BookingChannel, LetterFacts, render_each
 from server.booking.service import (
     LETTER_JOB_CLAIM_SECONDS,
     SYSTEM_ACTOR,
@@ -43,6 +43,10 @@ LETTER_JOB_INTERVAL_SECONDS = 2.0
 # Reminders count in hours and days; every 5 minutes finds a due one soon enough and costs
 # one indexed query.
 REMINDER_INTERVAL_SECONDS = 300.0
+# Letters drawn together: the font is parsed and cut once per draw (about 15 ms a letter
+# instead of 50 in CPU); 25 keep a draw well under a second, so progress moves smoothly and a
+# change to an order meanwhile is rare.
+LETTERS_PER_DRAW = 25
 
 _RUNNER_ID = f"{socket.gethostname()}:{os.getpid()}"
 # Jobs this process is running now: a job started by a request is not also picked up by the
@@ -128,6 +132,9 @@ async def _refuse(services: Services, job_id: Any, order_id: Any, error: Lockwor
 
 
 async def _run_job(services: Services, job: dict[str, Any]) -> None:
+    """Make the job's letters from the first order not done, a chunk at a time: a chunk's
+    letters are drawn together (render_each: the font parsed once), then each is kept in its
+    own transaction, in the job's order, so ``done`` always counts a prefix of the list."""
     booking = BookingService(services)
     job_id = job["id"]
     _running.add(str(job_id))
@@ -141,14 +148,35 @@ async def _run_job(services: Services, job: dict[str, Any]) -> None:
             )
             if current is None or current["done"] >= len(current["order_ids"]):
                 break
-            order_id = current["order_ids"][current["done"]]
-            try:
-                await booking.make_letter(order_id, principal=None, job_id=job_id)
-            except LockworkError as error:
-                # Not ready any more (someone moved it meanwhile) or incomplete: the job says
-                # so and goes on with the next order.
-                await _refuse(services, job_id, order_id, error)
-            await _renew(services, job_id)
+            chunk = current["order_ids"][current["done"] : current["done"] + LETTERS_PER_DRAW]
+            rows = {str(r["id"]): r for r in await booking._rows(chunk)}
+            ready: dict[str, tuple[dict[str, Any], LetterFacts]] = {}
+            refusals: dict[str, LockworkError] = {}
+            for order_id in chunk:
+                try:
+                    facts = booking.letter_ready(rows.get(order_id), None)
+                except LockworkError as error:
+                    refusals[order_id] = error
+                    continue
+                ready[order_id] = (rows[order_id], facts)
+            drawn = await asyncio.to_thread(render_each, [f for _, f in ready.values()])
+            pdfs = dict(zip(ready, drawn, strict=True))
+            for order_id in chunk:
+                if order_id in refusals:
+                    # Not ready any more (moved meanwhile) or incomplete: the job says so and
+                    # goes on with the next order.
+                    await _refuse(services, job_id, order_id, refusals[order_id])
+                else:
+                    row, facts = ready[order_id]
+                    stored = await booking.store_letter(
+                        row, facts, pdfs[order_id], principal=None, job_id=job_id
+                    )
+                    if stored is None:  # changed since the chunk was read: on its own
+                        try:
+                            await booking.make_letter(order_id, principal=None, job_id=job_id)
+                        except LockworkError as error:
+                            await _refuse(services, job_id, order_id, error)
+                await _renew(services, job_id)
         await LetterJob.update(
             {
                 LetterJob.state: "done",

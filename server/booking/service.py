@@ -350,11 +350,66 @@ class BookingService:
             raise NotFound("No such letter job.", message_sv="Utskriftsjobbet finns inte.")
         return row
 
+    def letter_ready(self, row: dict[str, Any] | None, principal: Principal | None) -> LetterFacts:
+        """What the order's letter says, once it may have one; the refusal raises."""
+        if row is None:
+            raise NotFound("No such order.", message_sv="Ordern finns inte.")
+        if principal is not None:
+            self._require(principal, row, Action.PRINT_LETTER)
+        transition(OrderStatus(row["status"]), Action.PRINT_LETTER, self._context(row))
+        self._check_complete(row, BookingChannel.LETTER)
+        return self.letter_facts(row)
+
+    async def store_letter(
+        self,
+        row: dict[str, Any],
+        letter_facts: LetterFacts,
+        pdf: bytes,
+        *,
+        principal: Principal | None,
+        job_id: Any = None,
+    ) -> dict[str, Any] | None:
+        """Keep a drawn letter and, in the same transaction, move its order from
+        ready_to_print to awaiting_response (and count it done in its job). None when the
+        order changed since ``row`` was read: the letter may say something old, so it is
+        not kept and the caller draws again."""
+        order_id = row["id"]
+        async with unit_of_work(self.s.engine):
+            await self.orders.lock([order_id])
+            fresh = await self._row(order_id)
+            if fresh is None or fresh["version"] != row["version"]:
+                return None
+            letter = BookingLetter(
+                order=order_id,
+                organisation=row["performing_organisation"],
+                code=row["booking_code"],
+                language=letter_facts.language,
+                pdf=pdf,
+                pages=page_count(pdf),
+                job=job_id,
+                created_at=self.s.clock.now(),
+            )
+            await letter.save()
+            await self._move(
+                fresh,
+                Action.PRINT_LETTER,
+                {WorkOrder.booking_sent_at: self.s.clock.now()},
+                principal=principal,
+                actor_name=None if principal else SYSTEM_ACTOR,
+                changes={"letter": str(letter.id)},
+            )
+            if job_id is not None:
+                await LetterJob.update({LetterJob.done: LetterJob.done + 1}).where(
+                    LetterJob.id == job_id
+                )
+        self._write_to_folder(row, letter, pdf)
+        return await self._letter(letter.id)
+
     async def make_letter(
         self, order_id: Any, *, principal: Principal | None, job_id: Any = None
     ) -> dict[str, Any]:
-        """Draw one order's letter and, in one transaction, keep it and move the order from
-        ready_to_print to awaiting_response. Refusals raise (the order is left as it was).
+        """Draw one order's letter and keep it (``store_letter``). Refusals raise (the order
+        is left as it was).
 
         The drawing happens outside the transaction (it takes milliseconds of CPU; the write
         lock is not held for it); the transaction then checks the order is still the one
@@ -362,44 +417,14 @@ class BookingService:
         """
         for _ in range(LETTER_REDRAWS):
             row = await self._row(order_id)
-            if row is None:
-                raise NotFound("No such order.", message_sv="Ordern finns inte.")
-            if principal is not None:
-                self._require(principal, row, Action.PRINT_LETTER)
-            transition(OrderStatus(row["status"]), Action.PRINT_LETTER, self._context(row))
-            self._check_complete(row, BookingChannel.LETTER)
-            letter_facts = self.letter_facts(row)
+            letter_facts = self.letter_ready(row, principal)
+            assert row is not None
             pdf = await asyncio.to_thread(render_letter, letter_facts)
-            async with unit_of_work(self.s.engine):
-                await self.orders.lock([order_id])
-                fresh = await self._row(order_id)
-                if fresh is None or fresh["version"] != row["version"]:
-                    continue  # changed while drawn: draw again from what it is now
-                letter = BookingLetter(
-                    order=row["id"],
-                    organisation=row["performing_organisation"],
-                    code=row["booking_code"],
-                    language=letter_facts.language,
-                    pdf=pdf,
-                    pages=page_count(pdf),
-                    job=job_id,
-                    created_at=self.s.clock.now(),
-                )
-                await letter.save()
-                await self._move(
-                    fresh,
-                    Action.PRINT_LETTER,
-                    {WorkOrder.booking_sent_at: self.s.clock.now()},
-                    principal=principal,
-                    actor_name=None if principal else SYSTEM_ACTOR,
-                    changes={"letter": str(letter.id)},
-                )
-                if job_id is not None:
-                    await LetterJob.update({LetterJob.done: LetterJob.done + 1}).where(
-                        LetterJob.id == job_id
-                    )
-            self._write_to_folder(row, letter, pdf)
-            return await self._letter(letter.id)
+            stored = await self.store_letter(
+                row, letter_facts, pdf, principal=principal, job_id=job_id
+            )
+            if stored is not None:
+                return stored
         raise BookingError(
             "The order kept changing while its letter was made; try again.",
             code="order_changing",

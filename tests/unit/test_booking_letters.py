@@ -251,3 +251,28 @@ def test_the_longest_printable_fields_still_fit_on_one_page() -> None:
     assert refused.value.code == "letter_field_too_long" and refused.value.field == "street"
     assert too_long_for_letter(replace(FACTS, resident_name="x" * 81)) == ["resident_name"]
     assert too_long_for_letter(FACTS) == []
+
+
+def test_letters_drawn_together_come_apart_one_per_order() -> None:
+    """render_each: the letters of a draw, each its own file with its own code and address."""
+    import io
+
+    from pypdf import PdfReader
+
+    from server.booking import codes
+    from server.booking.letters import render_each
+
+    many = [
+        replace(FACTS, resident_name=f"Märta Öberg {n}", booking_code=codes.new_code())
+        for n in range(4)
+    ]
+    parts = render_each(many)
+    assert len(parts) == len(many)
+    for facts, part in zip(many, parts, strict=True):
+        reader = PdfReader(io.BytesIO(part))
+        assert len(reader.pages) == 1
+        text = reader.pages[0].extract_text()
+        assert codes.format_code(facts.booking_code) in text
+        assert facts.resident_name in text
+        others = [f for f in many if f is not facts]
+        assert not any(codes.format_code(o.booking_code) in text for o in others)
