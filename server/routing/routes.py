@@ -78,7 +78,7 @@ class RoutingController(Controller):
     async def areas(
         self, principal: Principal, services: Services, organisation_id: UUID | None = None
     ) -> list[AreaOut]:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return [_area(r) for r in await RoutingService(services).areas(org)]
 
     @post("/areas")
@@ -89,7 +89,7 @@ class RoutingController(Controller):
         data: AreaIn,
         organisation_id: UUID | None = None,
     ) -> AreaOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return _area(await RoutingService(services).save_area(org, _dict(data)))
 
     @put("/areas/{area_id:uuid}")
@@ -101,7 +101,7 @@ class RoutingController(Controller):
         data: AreaIn,
         organisation_id: UUID | None = None,
     ) -> AreaOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return _area(await RoutingService(services).save_area(org, _dict(data), area_id))
 
     @delete("/areas/{area_id:uuid}")
@@ -112,14 +112,14 @@ class RoutingController(Controller):
         area_id: UUID,
         organisation_id: UUID | None = None,
     ) -> None:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         await RoutingService(services).delete_area(org, area_id)
 
     @get("/groups")
     async def groups(
         self, principal: Principal, services: Services, organisation_id: UUID | None = None
     ) -> list[GroupOut]:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return [_group(r) for r in await RoutingService(services).groups(org)]
 
     @post("/groups")
@@ -130,7 +130,7 @@ class RoutingController(Controller):
         data: GroupIn,
         organisation_id: UUID | None = None,
     ) -> GroupOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return _group(await RoutingService(services).save_group(org, _dict(data)))
 
     @put("/groups/{group_id:uuid}")
@@ -142,7 +142,7 @@ class RoutingController(Controller):
         data: GroupIn,
         organisation_id: UUID | None = None,
     ) -> GroupOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return _group(await RoutingService(services).save_group(org, _dict(data), group_id))
 
     @delete("/groups/{group_id:uuid}")
@@ -153,14 +153,14 @@ class RoutingController(Controller):
         group_id: UUID,
         organisation_id: UUID | None = None,
     ) -> None:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         await RoutingService(services).delete_group(org, group_id)
 
     @get("/rules")
     async def rules(
         self, principal: Principal, services: Services, organisation_id: UUID | None = None
     ) -> list[RuleOut]:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return [_rule(r) for r in await RoutingService(services).rule_rows(org)]
 
     @post("/rules")
@@ -171,7 +171,7 @@ class RoutingController(Controller):
         data: RuleIn,
         organisation_id: UUID | None = None,
     ) -> RuleOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return _rule(await RoutingService(services).save_rule(org, _dict(data)))
 
     @put("/rules/{rule_id:uuid}")
@@ -183,7 +183,7 @@ class RoutingController(Controller):
         data: RuleIn,
         organisation_id: UUID | None = None,
     ) -> RuleOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return _rule(await RoutingService(services).save_rule(org, _dict(data), rule_id))
 
     @post("/rules/order", status_code=200)
@@ -194,7 +194,7 @@ class RoutingController(Controller):
         data: RuleOrderIn,
         organisation_id: UUID | None = None,
     ) -> list[RuleOut]:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         rows = await RoutingService(services).reorder_rules(org, list(data.rule_ids))
         return [_rule(r) for r in rows]
 
@@ -206,14 +206,14 @@ class RoutingController(Controller):
         rule_id: UUID,
         organisation_id: UUID | None = None,
     ) -> None:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         await RoutingService(services).delete_rule(org, rule_id)
 
     @get("/schedules")
     async def schedules(
         self, principal: Principal, services: Services, organisation_id: UUID | None = None
     ) -> list[ScheduleOut]:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         today = services.clock.today()
         return [_schedule(r, today) for r in await RoutingService(services).schedules(org)]
 
@@ -225,7 +225,7 @@ class RoutingController(Controller):
         data: ScheduleIn,
         organisation_id: UUID | None = None,
     ) -> ScheduleOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         row = await RoutingService(services).save_schedule(principal, org, _dict(data))
         return _schedule(row, services.clock.today())
 
@@ -238,7 +238,7 @@ class RoutingController(Controller):
         data: ScheduleIn,
         organisation_id: UUID | None = None,
     ) -> ScheduleOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         row = await RoutingService(services).save_schedule(principal, org, _dict(data), schedule_id)
         return _schedule(row, services.clock.today())
 
@@ -250,14 +250,14 @@ class RoutingController(Controller):
         schedule_id: UUID,
         organisation_id: UUID | None = None,
     ) -> None:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         await RoutingService(services).delete_schedule(org, schedule_id)
 
     @get("/battery-rule")
     async def battery_rule(
         self, principal: Principal, services: Services, organisation_id: UUID | None = None
     ) -> BatteryRuleOut | None:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         row = await RoutingService(services).battery_rule(org)
         return _battery(row) if row else None
 
@@ -269,7 +269,7 @@ class RoutingController(Controller):
         data: BatteryRuleIn,
         organisation_id: UUID | None = None,
     ) -> BatteryRuleOut:
-        org = RoutingService.organisation(principal, organisation_id)
+        org = await RoutingService.organisation(principal, organisation_id)
         return _battery(
             await RoutingService(services).save_battery_rule(principal, org, _dict(data))
         )

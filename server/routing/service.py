@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from server.accounts.permissions import Principal, Role
-from server.accounts.tables import User
+from server.accounts.tables import Organisation, User
 from server.context import Services
 from server.customers.tables import Customer
 from server.errors import Forbidden, NotFound, ValidationFailed
@@ -136,13 +136,20 @@ class RoutingService:
         self.s = services
 
     @staticmethod
-    def organisation(principal: Principal, organisation_id: UUID | None = None) -> str:
+    async def organisation(principal: Principal, organisation_id: UUID | None = None) -> str:
         """The fitters' company whose settings are meant: the planner's own; an administrator
-        names one."""
+        names one (that exists and is a fitters' company)."""
         if principal.is_admin:
             if organisation_id is None:
                 raise ValidationFailed(
                     "Name the fitters' company (organisation_id).", field="organisation_id"
+                )
+            company = await Organisation.exists().where(
+                (Organisation.id == organisation_id) & (Organisation.kind == "fitters_company")
+            )
+            if not company:
+                raise NotFound(
+                    "No such fitters' company.", message_sv="Montörföretaget finns inte."
                 )
             return str(organisation_id)
         if not principal.has(Role.PLANNER):
