@@ -211,7 +211,16 @@ async def test_inbound_sms_are_kept_once_per_provider_id(settings, clock, fake_e
         assert rows[0]["sender"] == "+46701234567"
         assert rows[0]["recipient"] == fake_elks.sender
         assert rows[0]["sent_at"] == sent_at
-        assert rows[0]["handled_at"] is None
+        # Read as a booking reply in the same transaction (server.booking): kept even though
+        # no order has the code.
+        assert rows[0]["handled_at"] is not None
+        from server.booking.tables import BookingReply
+
+        replies = await BookingReply.select().order_by(BookingReply.source_id)
+        assert [(r["source_id"], r["outcome"]) for r in replies] == [
+            ("s1", "unmatched"),
+            ("s2", "unmatched"),
+        ]
 
 
 async def test_without_configuration_an_sms_is_held_and_readable(client, world) -> None:
