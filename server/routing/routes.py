@@ -19,6 +19,7 @@ from server.routing.schemas import (
     BatteryRuleOut,
     GroupIn,
     GroupOut,
+    ProviderOut,
     QueuedOrderOut,
     RuleIn,
     RuleOrderIn,
@@ -155,6 +156,15 @@ class RoutingController(Controller):
     ) -> None:
         org = await RoutingService.organisation(principal, organisation_id)
         await RoutingService(services).delete_group(org, group_id)
+
+    @get("/providers")
+    async def providers(
+        self, principal: Principal, services: Services, organisation_id: UUID | None = None
+    ) -> list[ProviderOut]:
+        """The home-care providers the company serves (a rule may send one provider's orders)."""
+        org = await RoutingService.organisation(principal, organisation_id)
+        rows = await RoutingService(services).providers(org)
+        return [ProviderOut(id=r["id"], name=r["name"]) for r in rows]
 
     @get("/rules")
     async def rules(

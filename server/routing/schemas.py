@@ -39,6 +39,13 @@ class GroupOut(msgspec.Struct, kw_only=True):
     members: list[str]
 
 
+class ProviderOut(msgspec.Struct, kw_only=True):
+    """A home-care provider the company serves, as a rule names it."""
+
+    id: UUID
+    name: str
+
+
 class RuleIn(msgspec.Struct, kw_only=True):
     name: Name
     area_id: UUID | None = None

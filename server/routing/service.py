@@ -271,6 +271,15 @@ class RoutingService:
         await FitterGroup.delete().where(FitterGroup.id == group_id)
 
     # -- rules ----------------------------------------------------------------------------
+    async def providers(self, organisation: str) -> list[dict[str, Any]]:
+        """The home-care providers this fitters' company serves: what a rule may name (the
+        planner sees no other organisation's record, so only their ids and names)."""
+        return (
+            await Organisation.select(Organisation.id, Organisation.name)
+            .where(Organisation.contractor == organisation)
+            .order_by(Organisation.name)
+        )
+
     async def rule_rows(self, organisation: str) -> list[dict[str, Any]]:
         return (
             await AssignmentRule.select()

@@ -330,6 +330,7 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/routing/battery-rule",
             "/api/routing/queue",
             "/api/routing/queue/{order_id}/take",
+            "/api/routing/providers",
         }
     )
     app_paths = {

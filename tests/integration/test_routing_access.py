@@ -131,3 +131,21 @@ async def test_a_groups_queue_is_its_fitters_and_one_takes_an_order(client, worl
         mine.status_code == 200 and mine.json()["assigned_fitter_id"] == world["fitter_1b"].user_id
     )
     assert mine.json()["assigned_group_id"] is None
+
+
+async def test_the_providers_a_rule_may_name(client, world) -> None:
+    """Each planner sees the home-care providers their own company serves (ids and names
+    only, for the rule form); an administrator names the company; nobody else asks."""
+    for name in ACTORS:
+        params = {"organisation_id": world.ids["fitters_1"]} if name == "admin" else {}
+        answer = await client.get(
+            "/api/routing/providers", params=params, headers=world[name].headers
+        )
+        if name in {"admin", "planner_1"}:
+            assert answer.status_code == 200, (name, answer.text)
+            assert answer.json() == [{"id": world.ids["provider_a"], "name": "Provider A"}]
+        elif name == "planner_2":
+            assert answer.status_code == 200, (name, answer.text)
+            assert [p["id"] for p in answer.json()] == [world.ids["provider_b"]]
+        else:
+            assert answer.status_code == 403, (name, answer.text)
