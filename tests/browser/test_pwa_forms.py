@@ -281,6 +281,12 @@ FORMS = {
     "cancel": "the cancel form's error: no reason",
     "activity-filter": "the activity list anew",
     "letters-filter": "the letters tray's orders ready to print, read anew for a day",
+    # Routing (issue 13): the rules and schedules editors' online forms.
+    "rule": "the rule form's error: no name",
+    "area": "the area form's error: no name",
+    "group": "the group form's error: no name",
+    "schedule": "the schedule form's error: no name",
+    "battery-rule": "the battery rule form's error: no threshold",
     # Administration (issue 11): online forms of screens that do not follow the store.
     "new-user": "the new-user form's error: no organisation chosen",
     "roles": "the roles form's error: no role",
@@ -300,6 +306,11 @@ KEPT_ON_DATA_CHANGE = {
     "cancel",
     "activity-filter",
     "letters-filter",
+    "rule",
+    "area",
+    "group",
+    "schedule",
+    "battery-rule",
     "new-user",
     "roles",
     "password",
@@ -579,6 +590,29 @@ def test_every_form_of_the_app_submits_through_its_handler_after_a_refresh(
     expect(page.get_by_test_id("ready-empty")).to_be_visible()
     assert_not_reloaded(page, server + "/desk/letters")
     covered.add("letters-filter")
+
+    # Routing (issue 13): each editor's form, opened, refuses what is missing. Nothing is
+    # saved (the server's other tests share these settings).
+    for screen, forms in (
+        ("/desk/rules", ("rule", "area", "group")),
+        ("/desk/schedules", ("schedule",)),
+    ):
+        page.goto(server + screen)
+        for name in forms:
+            page.get_by_test_id(f"{name}-new").click()
+            mark_page(page)
+            form = refreshed(page, name, how)
+            form.get_by_test_id(f"{name}-save").click()
+            expect(form.locator(".error")).to_contain_text("Ge ")
+            assert_not_reloaded(page, server + screen)
+            covered.add(name)
+    form = refreshed(page, "battery-rule", how)
+    form.get_by_label("Batterinivå under (%)").fill("0")
+    form.get_by_test_id("battery-rule-save").click()
+    expect(form.locator(".error")).to_have_text("Ange en batterinivå i hela procent, 1 till 100.")
+    assert_not_reloaded(page, server + "/desk/schedules")
+    assert world.planner.get("/api/routing/battery-rule") is None
+    covered.add("battery-rule")
     assert desk.errors == []
     context.close()
 

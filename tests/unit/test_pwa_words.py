@@ -17,7 +17,7 @@ I18N = Path(__file__).resolve().parents[2] / "pwa" / "app" / "i18n"
 KEY = re.compile(r"^\s*(?:'([^']+)'|([A-Za-z_]\w*))\s*:", re.MULTILINE)
 
 # Events written besides the life cycle's actions (server/orders/service.py, escalation.py,
-# forwards.py, locks/credentials.py, locks/evidence_intake.py, demo.py).
+# forwards.py, locks/credentials.py, locks/evidence_intake.py, demo.py, routing/service.py).
 OTHER_EVENTS = {
     "create",
     "assign",
@@ -30,6 +30,7 @@ OTHER_EVENTS = {
     "lock_access_revoked",
     "lock_replaced",
     "demo_state",
+    "auto_assign",
 }
 LOCK_PURPOSES = {
     evidence.PURPOSE_PAIRING_TICKET,

@@ -1,7 +1,7 @@
 // The desk's online calls (the planner works at a desk, online; nothing here goes through the
 // phone's outbox). Every change sends the order's version, so a board that someone else
 // changed meanwhile gets a conflict (409 version_conflict) instead of overwriting it.
-import { getJson, postJson } from '../api.js';
+import { getJson, postJson, request } from '../api.js';
 
 // The server's largest page (server/web.py MAX_PAGE_SIZE); larger sets are fetched page by page.
 const PAGE = 200;
@@ -114,3 +114,23 @@ export const confirmationSms = (o) => postJson(`/api/booking/orders/${o.id}/conf
 
 // A customer's record (the phone number to call about a reply).
 export const customer = (id) => getJson(`/api/customers/${id}`);
+
+// -- routing (issue 13): areas, groups, assignment rules, schedules, the battery rule --------
+// The contract is server/routing/routes.py. A planner keeps their own company's; an
+// administrator names the company (`org`, the fitters' company's id) on every call.
+const routingPath = (path, org) => `/api/routing/${path}${org ? `?${query({ organisation_id: org })}` : ''}`;
+// what: 'areas' | 'groups' | 'rules' | 'schedules'
+export const routingList = (what, org) => getJson(routingPath(what, org));
+export const routingSave = (what, id, body, org) => (id
+  ? request('PUT', routingPath(`${what}/${id}`, org), body)
+  : postJson(routingPath(what, org), body));
+export const routingDelete = (what, id, org) => request('DELETE', routingPath(`${what}/${id}`, org));
+// Every rule of the list once, in the new order; the answer is the list as now ordered.
+export const reorderRules = (ruleIds, org) => postJson(routingPath('rules/order', org), { rule_ids: ruleIds });
+// The home-care providers the company serves ({id, name}): what a rule may name.
+export const routingProviders = (org) => getJson(routingPath('providers', org));
+// null until one is saved.
+export const batteryRule = (org) => getJson(routingPath('battery-rule', org));
+export const saveBatteryRule = (body, org) => request('PUT', routingPath('battery-rule', org), body);
+// Administrators choose the fitters' company whose settings they keep.
+export const fittersCompanies = () => allPages('/api/organisations', {}).then((list) => list.filter((o) => o.kind === 'fitters_company'));

@@ -27,3 +27,12 @@ nav({ href: '/desk/follow-up', label: 'nav.follow_up', roles: DESK_ROLES, testid
 const follow = () => document.body.classList.toggle('desk', Boolean(currentUser()?.roles.some((r) => DESK_ROLES.includes(r))));
 addEventListener('userchange', follow);
 follow();
+
+// Routing (issue 13, seeds 003/004): the assignment rules with the areas and groups they name,
+// and the recurring schedules with the battery rule.
+const rules = () => import('../screens/desk-rules.js');
+const schedules = () => import('../screens/desk-schedules.js');
+route('/desk/rules', 'lw-desk-rules', { roles: DESK_ROLES, load: rules });
+route('/desk/schedules', 'lw-desk-schedules', { roles: DESK_ROLES, load: schedules });
+nav({ href: '/desk/rules', label: 'nav.rules', roles: DESK_ROLES, testid: 'nav-rules', order: 28 });
+nav({ href: '/desk/schedules', label: 'nav.schedules', roles: DESK_ROLES, testid: 'nav-schedules', order: 29 });

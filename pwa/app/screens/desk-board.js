@@ -17,6 +17,7 @@ import {
 } from '../desk/plan.js';
 import { clashWarning, errorText, flagsOf, planRefusal, proposal, send } from '../desk/view.js';
 import { CHANNELS, channelLabel, lockResult, tCount } from '../desk/booking-view.js';
+import { currentUser } from '../router.js';
 
 const KINDS = ['installation', 'service', 'battery', 'removal', 'inspection'];
 // The queue's statuses: every open one that a planner may still have to plan.
@@ -72,6 +73,11 @@ class DeskBoard extends Screen {
       this.planned = planned;
       this.queue = queue;
       this.loadError = null;
+      // Issue 13: the fitter groups, to name the one whose queue an order waits in. Read once,
+      // and apart (the board works without them); an administrator's board spans companies.
+      if (this.groups === undefined && !currentUser()?.roles.includes('admin')) {
+        this.groups = await api.routingList('groups').catch(() => null);
+      }
     } catch (error) {
       this.loadError = errorText(error);
     }
@@ -348,8 +354,15 @@ class DeskBoard extends Screen {
         <a class="qitem" href="/desk/orders/${o.id}" draggable="true" data-drag data-order-id="${o.id}" data-testid="queue-${o.reference}">
           <span class="line1"><strong>${o.customer_name}</strong> <span class="ref">${o.reference}</span></span>
           <span class="line2">${kindLabel(o.kind)} · ${statusLabel(o.status)}${o.due_on ? html` · ${t('order.due', { date: fmtShortDay(o.due_on) })}` : ''}</span>
-          <span class="line3">${o.assigned_fitter_id ? html`${this.fitterName(o.assigned_fitter_id)} · ${t('desk.no_time')}` : t('desk.no_fitter')} ${flagsOf(o)}</span>
+          <span class="line3">${o.assigned_fitter_id ? html`${this.fitterName(o.assigned_fitter_id)} · ${t('desk.no_time')}` : this.waitsWith(o)} ${flagsOf(o)}</span>
         </a></li>`)}</ul>` : html`<p class="empty">${t('desk.queue_empty')}</p>`}`;
+  }
+
+  // An order without a fitter: in a group's queue (issue 13), or the planner's.
+  waitsWith(o) {
+    if (!o.assigned_group_id) return t('desk.no_fitter');
+    const group = (this.groups || []).find((g) => g.id === o.assigned_group_id);
+    return group ? t('routing.in_group', { name: group.name }) : t('routing.in_a_group');
   }
 
   filterQueue(event, form) {

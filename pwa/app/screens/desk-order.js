@@ -4,7 +4,9 @@
 // a reason. Only what the order's status allows is offered, and a refusal is shown in words.
 // Its booking (issue 12, seed 002): the code, the channel, the letter, the resident's replies
 // and the reminders; lock the appointment, make its letter or send its SMS, follow up
-// manually, confirm with a confirmation SMS.
+// manually, confirm with a confirmation SMS. Where it came from (issue 13: the home-care
+// staff's checklist, a fault report, a recurring schedule, the automatic battery rule), the
+// group whose queue it waits in and the assignment rule that placed it.
 import { actorName, t, tOr, fmtDateTime, fmtShortDay, fmtTime } from '../i18n.js';
 import { html, Screen, announce, kindLabel, statusLabel } from '../ui.js';
 import { local, today } from '../time.js';
@@ -13,6 +15,7 @@ import * as api from '../desk/api.js';
 import { DEFAULT_ESTIMATE_MINUTES, startAt } from '../desk/plan.js';
 import { Refused, clashWarning, errorText, flagsOf, planRefusal, proposal, send } from '../desk/view.js';
 import { CHANNELS, channelLabel, refusalText, replyItem } from '../desk/booking-view.js';
+import { groupName, originText } from '../desk/routing-view.js';
 
 const CLOSED = ['done', 'cancelled'];
 
@@ -55,6 +58,10 @@ class DeskOrder extends Screen {
       // The booking is read apart: an order without one, or a server without the booking
       // API, still opens with everything else.
       this.booking = await api.booking(this.orderId).catch(() => null);
+      // The fitter groups, to name the one the order waits with (issue 13); an administrator
+      // names the performing company. Read apart too: without them the order still opens.
+      const grouped = order.assigned_group_id || events.some((e) => e.action === 'auto_assign' && e.changes?.group);
+      this.groups = grouped ? await api.routingList('groups', this.isAdmin ? order.performing_organisation_id : null).catch(() => null) : null;
     } catch (error) {
       this.loadError = errorText(error);
     }
@@ -64,6 +71,25 @@ class DeskOrder extends Screen {
   }
 
   fitterName(id) { return this.fitters?.find((f) => f.id === id)?.full_name || t('desk.unknown_fitter'); }
+
+  get isAdmin() { return Boolean(currentUser()?.roles.includes('admin')); }
+
+  // Where the order came from, the group it waits with and the rule that placed it (issue 13).
+  routingFacts(o) {
+    return html`<dt>${t('routing.fact.origin')}</dt><dd data-testid="desk-order-origin">${originText(o)}</dd>
+      ${o.assigned_group_id ? html`<dt>${t('routing.fact.group')}</dt><dd data-testid="desk-order-group">${groupName(this.groups, o.assigned_group_id)}</dd>` : ''}
+      <dt>${t('routing.fact.placed')}</dt><dd data-testid="desk-order-rule">${o.assignment_rule ? t('routing.placed_by', { rule: o.assignment_rule })
+        : t(o.assigned_fitter_id || o.assigned_group_id ? 'routing.placed_by_hand' : 'routing.placed_nowhere')}</dd>`;
+  }
+
+  // An event's line in the history: an automatic placement says where it sent the order.
+  eventText(e) {
+    const said = tOr(`action.${e.action}`, e.action.replaceAll('_', ' '));
+    if (e.action !== 'auto_assign') return said;
+    const c = e.changes || {};
+    const to = c.to ? this.fitterName(c.to) : c.group ? t('routing.group_named', { name: groupName(this.groups, c.group) }) : '';
+    return to && c.rule ? t('routing.event.auto_assign', { to, rule: c.rule }) : said;
+  }
 
   async view() {
     const o = this.order;
@@ -82,6 +108,7 @@ class DeskOrder extends Screen {
           <dt>${t('desk.fact.kind')}</dt><dd>${kindLabel(o.kind)}</dd>
           <dt>${t('desk.fact.address')}</dt><dd>${o.customer_address}</dd>
           <dt>${t('desk.fact.fitter')}</dt><dd data-testid="desk-order-fitter">${o.assigned_fitter_id ? this.fitterName(o.assigned_fitter_id) : t('desk.no_fitter')}</dd>
+          ${this.routingFacts(o)}
           <dt>${t('desk.fact.planned')}</dt><dd data-testid="desk-order-planned">${o.planned_start ? t('desk.planned_value', { time: fmtDateTime(o.planned_start), n: o.estimate_minutes || DEFAULT_ESTIMATE_MINUTES }) : t('desk.no_time')}</dd>
           <dt>${t('desk.fact.due')}</dt><dd>${o.due_on ? fmtShortDay(o.due_on) : '–'}</dd>
           ${o.cancel_reason ? html`<dt>${t('desk.fact.cancel_reason')}</dt><dd>${o.cancel_reason}</dd>` : ''}
@@ -110,10 +137,10 @@ class DeskOrder extends Screen {
       <section aria-labelledby="events-h" data-region="events" data-key="${this.dataStamp}">
         <h2 id="events-h">${t('detail.history')}</h2>
         <ol class="log" data-testid="desk-history">${(this.events || []).map((e) => html`<li>
-          <span class="muted">${fmtDateTime(e.at)}</span> ${actorName(e.actor_name)}: ${tOr(`action.${e.action}`, e.action.replaceAll('_', ' '))}
+          <span class="muted">${fmtDateTime(e.at)}</span> ${actorName(e.actor_name)}: ${this.eventText(e)}
           ${e.to_status && e.to_status !== e.from_status ? html` → ${statusLabel(e.to_status)}` : ''}
           ${e.flagged ? html` <span class="flag danger">${t('detail.flagged')}</span>` : ''}
-          ${e.note ? html`<p class="prewrap">${e.note}</p>` : ''}
+          ${e.note && !(e.action === 'auto_assign' && e.note === e.changes?.rule) ? html`<p class="prewrap">${e.note}</p>` : ''}
           ${e.action === 'photo_added' && e.changes?.photo_id ? html`<p><a href="/api/orders/${o.id}/photos/${e.changes.photo_id}" target="_blank" rel="noopener">
             <img class="event-photo" src="/api/orders/${o.id}/photos/${e.changes.photo_id}" alt="${t('desk.photo_alt', { time: fmtDateTime(e.at), who: e.actor_name || '' })}" loading="lazy" data-testid="desk-photo"></a></p>` : ''}</li>`)}</ol>
       </section>`;
