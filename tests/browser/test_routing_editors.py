@@ -27,9 +27,7 @@ from tests.browser.test_desk import DESK
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
-EXPLAINED = (
-    "Den första regeln som passar bestämmer; passar ingen hamnar ordern i planerarens kö"
-)
+EXPLAINED = "Den första regeln som passar bestämmer; passar ingen hamnar ordern i planerarens kö"
 SOUTH = ["Gottsunda", "Sävja"]
 
 
@@ -212,7 +210,8 @@ def test_the_planner_keeps_areas_groups_and_ordered_rules_that_place_new_orders(
     south = new_order(world, SOUTH)
     north = new_order(world, [], exclude=SOUTH)
     maria = next(
-        u["id"] for u in world.planner.get("/api/users", role="fitter")["items"]
+        u["id"]
+        for u in world.planner.get("/api/users", role="fitter")["items"]
         if u["username"] == "montor1"
     )
     assert world.order(south["id"])["assigned_fitter_id"] == maria
@@ -356,3 +355,42 @@ def test_schedules_and_the_battery_rule(desk: Any, sqlite_server: Any, world: Wo
     expect(page.get_by_test_id("desk-order-origin")).to_contain_text("Automatisk: batteri ")
     expect(page.get_by_test_id("desk-order-origin")).to_contain_text("enligt låset")
     check_screen(page, "routing-order-automatic", full_page=False)
+
+
+def test_an_administrator_names_the_company_and_the_screens_read_in_english_on_a_tablet(
+    sqlite_server: Any, browser: Any, world: World
+) -> None:
+    """An administrator keeps a fitters' company's settings (the calls name it); the screens
+    in English; at 768x1024 neither screen scrolls sideways."""
+    server = sqlite_server.url
+    world.planner.post(
+        "/api/routing/areas", {"name": "Luthagen", "kind": "postcode", "values": ["753"]}
+    )
+    context = browser.new_context(viewport=DESK, locale=LOCALE, timezone_id=TIMEZONE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    holder = type("Desk", (), {"page": page, "context": context, "errors": errors})()
+    try:
+        login(holder, server, "admin")
+        page.goto(server + "/desk/rules")
+        expect(page.get_by_label("Montörsföretag")).to_have_value(
+            world.planner.user["organisation_id"]
+        )
+        expect(page.get_by_test_id("area-row").filter(has_text="Luthagen")).to_contain_text("753")
+        page.goto(server + "/desk/rules?lang=en")
+        expect(page.get_by_role("heading", name="Assignment rules", level=1)).to_be_visible()
+        expect(page.get_by_test_id("rules-explained")).to_contain_text(
+            "The first rule that matches decides"
+        )
+        check_screen(page, "routing-rules-admin-en", full_page=False)
+        page.set_viewport_size({"width": 768, "height": 1024})
+        page.goto(server + "/desk/rules?lang=sv")
+        expect(page.get_by_test_id("area-row").first).to_be_visible()
+        check_screen(page, "routing-rules-768x1024", full_page=False)
+        page.goto(server + "/desk/schedules")
+        expect(page.get_by_test_id("battery-form")).to_be_visible()
+        check_screen(page, "routing-schedules-768x1024", full_page=False)
+        assert errors == []
+    finally:
+        context.close()

@@ -54,7 +54,8 @@ export class RoutingEditor extends Screen {
 
   orgChooser() {
     if (!this.isAdmin) return '';
-    return html`<div class="field routing-org"><label for="routing-org">${t('routing.org')}</label>
+    // A region: the companies arrive after the first render.
+    return html`<div class="field routing-org" data-region="org" data-key="${(this.companies || []).length}-${this.org}"><label for="routing-org">${t('routing.org')}</label>
       <select id="routing-org" data-act="choose-org" data-testid="routing-org">
         ${(this.companies || []).map((c) => html`<option value="${c.id}" ${c.id === this.org ? 'selected' : ''}>${c.name}</option>`)}
       </select></div>`;
