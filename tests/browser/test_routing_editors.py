@@ -158,6 +158,18 @@ def test_the_planner_keeps_areas_groups_and_ordered_rules_that_place_new_orders(
     expect(rule_row(page, "Allt till Södra laget")).to_contain_text("Alla order")
     expect(rule_row(page, "Allt till Södra laget")).to_contain_text("Gruppen Södra laget")
 
+    # "Ändra" opens the rule as saved; "Avbryt" closes it and returns to the row's button.
+    rule_row(page, "Gottsunda till Maria").get_by_test_id("rule-edit").click()
+    form = page.get_by_test_id("rule-form")
+    expect(form.get_by_role("heading")).to_have_text("Ändra regeln ‘Gottsunda till Maria’")
+    expect(form.get_by_label("Namn")).to_have_value("Gottsunda till Maria")
+    expect(form.get_by_label("Besiktning")).to_be_checked()
+    expect(form.get_by_label("Service")).not_to_be_checked()
+    expect(form.get_by_label("Skicka till").locator("option:checked")).to_have_text("Maria Montör")
+    form.get_by_role("button", name="Avbryt").click()
+    expect(page.get_by_test_id("rule-form")).to_have_count(0)
+    expect(rule_row(page, "Gottsunda till Maria").get_by_test_id("rule-edit")).to_be_focused()
+
     # Moved with the keyboard: down, and the focus stays with the rule (on "Upp", as it is
     # last now); then up again.
     rule_row(page, "Gottsunda till Maria").get_by_test_id("rule-down").focus()

@@ -165,13 +165,15 @@ class DeskRules extends RoutingEditor {
       this.rules = await api.reorderRules(ids, this.orgParam);
       this.message = t('routing.rule.moved', { name, n: to + 1, total: ids.length });
       this.messageKind = 'ok';
+      this.stamp += 1;
+      this.dataStamp += 1;
+      await this.refresh();
     } catch (error) {
+      // Refused (someone else changed the list meanwhile): the list as it now is.
       this.message = errorText(error);
       this.messageKind = 'warn';
+      await this.load();
     }
-    this.stamp += 1;
-    this.dataStamp += 1;
-    await this.refresh();
     // The keyboard stays with the rule that moved: on the same button, or the other one where
     // it reached the top or the bottom.
     const row = this.querySelector(`[data-rule-id="${CSS.escape(button.dataset.id)}"]`);
