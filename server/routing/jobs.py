@@ -15,6 +15,7 @@ Both go through ``OrderService.create_made``, so the assignment rules place the 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -130,18 +131,48 @@ async def run_recurring_orders(services: Services) -> int:
     return made
 
 
-def battery_reason(lock: dict[str, Any], rule: dict[str, Any], now: Any) -> str | None:
-    """Why a lock needs a battery order under ``rule``, as the order says it; None if not."""
+@dataclass(frozen=True)
+class BatteryReason:
+    """Why the battery rule made an order: a low reading, or none recent enough."""
+
+    percent: int | None  # the low reading; None: the reading is too old or missing
+    day: str | None  # the reading's local day (ISO), None if there never was one
+    limit: int  # the rule's threshold (percent) or age (days)
+
+    def english(self) -> str:
+        """The order's ``origin_ref``. The desk reads these two shapes to say them in the
+        person's language (pwa/app/desk/routing-view.js): change both together."""
+        if self.percent is not None:
+            return (
+                f"Battery {self.percent} % as the lock signed it on {self.day} "
+                f"(under {self.limit} %)."
+            )
+        since = f"since {self.day}" if self.day else "ever"
+        return f"No battery reading verified {since} (more than {self.limit} days)."
+
+    def swedish(self) -> str:
+        """The order's description, which the fitter reads."""
+        if self.percent is not None:
+            return (
+                f"Batteriet {self.percent} % enligt låsets egen avläsning {self.day} "
+                f"(under {self.limit} %). Byt batteri."
+            )
+        since = f"sedan {self.day}" if self.day else "någonsin"
+        return (
+            f"Ingen batteriavläsning från låset {since} (mer än {self.limit} dagar). "
+            "Läs av batteriet, byt vid behov."
+        )
+
+
+def battery_reason(lock: dict[str, Any], rule: dict[str, Any], now: Any) -> BatteryReason | None:
+    """Why a lock needs a battery order under ``rule``; None if it does not."""
     read_at = lock["battery_verified_at"]
     percent = lock["battery_percent"]
+    day = read_at.astimezone(LOCAL_ZONE).date().isoformat() if read_at else None
     if read_at is not None and percent is not None and percent < rule["below_percent"]:
-        day = read_at.astimezone(LOCAL_ZONE).date().isoformat()
-        return (
-            f"Battery {percent} % as the lock signed it on {day} (under {rule['below_percent']} %)."
-        )
+        return BatteryReason(percent=percent, day=day, limit=rule["below_percent"])
     if read_at is None or now - read_at > timedelta(days=rule["stale_after_days"]):
-        since = f"since {read_at.astimezone(LOCAL_ZONE).date().isoformat()}" if read_at else "ever"
-        return f"No battery reading verified {since} (more than {rule['stale_after_days']} days)."
+        return BatteryReason(percent=None, day=day, limit=rule["stale_after_days"])
     return None
 
 
@@ -162,9 +193,9 @@ async def run_battery_orders(services: Services) -> int:
                     customer_id=lock["customer"],
                     kind=OrderKind.BATTERY,
                     lock_id=lock["id"],
-                    description=reason,
+                    description=reason.swedish(),
                     origin=ORIGIN_AUTOMATIC,
-                    origin_ref=reason,
+                    origin_ref=reason.english(),
                 )
             except Conflict:
                 continue  # placed meanwhile (another instance, or a person): one is enough

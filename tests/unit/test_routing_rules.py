@@ -168,10 +168,13 @@ def test_the_battery_rule_reads_the_locks_own_reading_and_its_age() -> None:
     fresh = {"battery_percent": 55, "battery_verified_at": now - timedelta(days=10)}
     assert battery_reason(fresh, rule, now) is None
     low = {"battery_percent": 19, "battery_verified_at": now - timedelta(days=1)}
-    assert "19 %" in (battery_reason(low, rule, now) or "")
+    reason = battery_reason(low, rule, now)
+    assert reason is not None and "19 %" in reason.english() and "19 %" in reason.swedish()
     stale = {"battery_percent": 80, "battery_verified_at": now - timedelta(days=91)}
-    assert "No battery reading verified since 2026-03-02" in (
-        battery_reason(stale, rule, now) or ""
-    )
+    reason = battery_reason(stale, rule, now)
+    assert reason is not None
+    assert reason.english() == "No battery reading verified since 2026-03-02 (more than 90 days)."
+    assert "sedan 2026-03-02" in reason.swedish()
     never = {"battery_percent": None, "battery_verified_at": None}
-    assert "ever" in (battery_reason(never, rule, now) or "")
+    reason = battery_reason(never, rule, now)
+    assert reason is not None and reason.english().endswith("ever (more than 90 days).")
