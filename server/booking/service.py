@@ -27,6 +27,7 @@ from server.booking.errors import BookingError
 from server.booking.letters import (
     DEFAULT_LANGUAGE,
     BookingChannel,
+    Country,
     Language,
     LetterFacts,
     MissingField,
@@ -128,8 +129,12 @@ class BookingService:
         sender = self.s.settings.sms_sender
         return sender if sender.startswith("+") else ""
 
+    @property
+    def country(self) -> Country:
+        return "NO" if self.s.settings.country == "NO" else "SE"
+
     def letter_facts(self, row: dict[str, Any], code: str | None = None) -> LetterFacts:
-        country = "NO" if self.s.settings.country == "NO" else "SE"
+        country = self.country
         return LetterFacts(
             organisation_name=row.get("performing_name") or "",
             contact_phone=row.get("performing_phone") or "",
@@ -460,6 +465,8 @@ class BookingService:
     async def _letter_rows(
         self, *conditions: Any, newest_first: bool = False, limit: int | None = None
     ) -> list[dict[str, Any]]:
+        # Piccolo's typing stops at one join; the order's own joins are typed Any here.
+        order: Any = BookingLetter.order
         query = BookingLetter.select(
             BookingLetter.id,
             BookingLetter.order,
@@ -469,12 +476,12 @@ class BookingService:
             BookingLetter.pages,
             BookingLetter.created_at,
             BookingLetter.printed_at,
-            BookingLetter.order.reference.as_alias("reference"),
-            BookingLetter.order.customer.name.as_alias("resident_name"),
-            BookingLetter.order.customer.street_address.as_alias("street"),
-            BookingLetter.order.customer.city.as_alias("town"),
-            BookingLetter.order.planned_start.as_alias("planned_start"),
-            BookingLetter.order.assigned_fitter.full_name.as_alias("fitter_name"),
+            order.reference.as_alias("reference"),
+            order.customer.name.as_alias("resident_name"),
+            order.customer.street_address.as_alias("street"),
+            order.customer.city.as_alias("town"),
+            order.planned_start.as_alias("planned_start"),
+            order.assigned_fitter.full_name.as_alias("fitter_name"),
         )
         for condition in conditions:
             if condition is not None:
@@ -807,14 +814,15 @@ class BookingService:
     async def _order_by_sender(self, sender: str) -> dict[str, Any] | None:
         """The one order awaiting an answer whose resident has this mobile number, if exactly
         one: an SMS without a code (``Takk, det passer``) still reaches its planner."""
-        number = phones.to_e164_or_none(sender, "NO" if self.s.settings.country == "NO" else "SE")
+        number = phones.to_e164_or_none(sender, self.country)
         if number is None:
             return None
         rows = await WorkOrder.select(
             WorkOrder.id, WorkOrder.customer.phone.as_alias("phone")
         ).where(WorkOrder.status == OrderStatus.AWAITING_RESPONSE.value)
-        country = "NO" if self.s.settings.country == "NO" else "SE"
-        matches = [r for r in rows if phones.to_e164_or_none(r["phone"] or "", country) == number]
+        matches = [
+            r for r in rows if phones.to_e164_or_none(r["phone"] or "", self.country) == number
+        ]
         return await self._row(matches[0]["id"]) if len(matches) == 1 else None
 
     async def record_reply(

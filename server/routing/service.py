@@ -192,7 +192,7 @@ class RoutingService:
         )
         if row is None:
             raise NotFound(f"No such {what}.")
-        return row
+        return dict(row)
 
     # -- areas --------------------------------------------------------------------------
     async def areas(self, organisation: str) -> list[dict[str, Any]]:
@@ -215,7 +215,11 @@ class RoutingService:
                 field="values",
                 message_sv="Ett område behöver minst ett distrikt, postnummer eller en adress.",
             )
-        fields = {"name": data["name"].strip(), "kind": data["kind"], "values": values}
+        fields: dict[Any, Any] = {
+            "name": data["name"].strip(),
+            "kind": data["kind"],
+            "values": values,
+        }
         async with unit_of_work(self.s.engine):
             if area_id is None:
                 row = Area(organisation=organisation, **fields)
@@ -251,7 +255,7 @@ class RoutingService:
             await self._owned(FitterGroup, organisation, group_id, "group")
         members = list(dict.fromkeys(str(m) for m in data["members"]))
         await self._fitters(organisation, members)
-        fields = {"name": data["name"].strip(), "members": members}
+        fields: dict[Any, Any] = {"name": data["name"].strip(), "members": members}
         if group_id is None:
             row = FitterGroup(organisation=organisation, **fields)
             await row.save()
@@ -293,7 +297,7 @@ class RoutingService:
     ) -> dict[str, Any]:
         if rule_id is not None:  # someone else's rule is not found, whatever it names
             await self._owned(AssignmentRule, organisation, rule_id, "rule")
-        fields = {
+        fields: dict[Any, Any] = {
             "name": data["name"].strip(),
             "area": data.get("area_id"),
             "kinds": sorted(set(data.get("kinds") or [])),
@@ -372,7 +376,7 @@ class RoutingService:
     async def save_schedule(
         self, principal: Principal, organisation: str, data: dict[str, Any], schedule_id: Any = None
     ) -> dict[str, Any]:
-        fields = {
+        fields: dict[Any, Any] = {
             "name": data["name"].strip(),
             "kind": data["kind"],
             "lock_model": (data.get("lock_model") or "").strip(),
@@ -412,7 +416,7 @@ class RoutingService:
     async def save_battery_rule(
         self, principal: Principal, organisation: str, data: dict[str, Any]
     ) -> dict[str, Any]:
-        fields = {
+        fields: dict[Any, Any] = {
             "below_percent": data["below_percent"],
             "stale_after_days": data["stale_after_days"],
             "active": data.get("active", True),
