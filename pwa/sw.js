@@ -42,10 +42,11 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   // The server's own pages (OpenAPI at /schema) are not the app: leave them to the network.
-  // Nor is the public booking reply page (/s and its files): a planner's or fitter's browser
-  // that has this worker must open the page a resident sees, not the app.
-  const reply = url.pathname === '/s' || url.pathname.startsWith('/s/');
-  const server = url.pathname.startsWith('/api/') || url.pathname.startsWith('/schema') || url.pathname === '/sw.js' || reply;
+  // Nor are the public pages (the booking reply page /s, the fault report /f, and their files):
+  // a planner's or fitter's browser that has this worker must open the page a resident sees,
+  // not the app.
+  const publicPage = ['/s', '/f'].some((p) => url.pathname === p || url.pathname.startsWith(`${p}/`));
+  const server = url.pathname.startsWith('/api/') || url.pathname.startsWith('/schema') || url.pathname === '/sw.js' || publicPage;
   if (url.origin !== location.origin || server) return;
   if (request.mode === 'navigate') {
     event.respondWith((async () => {

@@ -33,6 +33,12 @@ from server.clock import Clock
 from server.context import Services
 from server.customers.routes import CustomerController
 from server.http_errors import EXCEPTION_HANDLERS
+from server.intake.routes import (
+    CaseController,
+    PublicFaultReportController,
+    QrLabelController,
+    QrTokenController,
+)
 from server.locks.authority import load_lock_authority
 from server.locks.authority_routes import LockAuthorityController
 from server.locks.gateway_routes import GatewayLockController
@@ -237,6 +243,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             PublicReplyController,
             RoutingController,
             GroupQueueController,
+            PublicFaultReportController,
+            CaseController,
+            QrTokenController,
+            QrLabelController,
             CalendarFeedController,
             CalendarFeedAdminController,
             # last: its fallback serves the app for other paths

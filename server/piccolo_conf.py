@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "server.sync.piccolo_app",
         "server.booking.piccolo_app",
         "server.routing.piccolo_app",
+        "server.intake.piccolo_app",
     ]
 )

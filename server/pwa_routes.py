@@ -59,6 +59,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # Unversioned files (index, sw.js, manifest) are revalidated on every use.
 REVALIDATE = "no-cache"
 REPLY_DIR = "reply"  # pwa/reply/: the public reply page (served at /s)
+REPORT_DIR = "report"  # pwa/report/: the public fault-report page (served at /f)
+# Public pages of their own, for people without an account: not part of the app the phones
+# keep offline.
+PUBLIC_PAGE_DIRS = (REPLY_DIR, REPORT_DIR)
 # The gateway's local API (contract B) is the only other origin the app talks to. It listens
 # on 8765 by default, but the fitter may give another port in the lock panel (two gateways on
 # one machine, a test on a free port), so any loopback port is allowed.
@@ -203,8 +207,9 @@ def create_pwa_router(
             for rel in snap.files
             if rel.endswith(SHELL_SUFFIXES)
             and rel not in {"sw.js", "manifest.webmanifest"}
-            # The reply page is for residents, not part of the app the phones keep offline.
-            and not rel.startswith(f"{REPLY_DIR}/")
+            # The reply and report pages are for residents, not part of the app the phones
+            # keep offline.
+            and not rel.startswith(tuple(f"{d}/" for d in PUBLIC_PAGE_DIRS))
         ]
         body = (
             app_files.path("sw.js")
@@ -241,6 +246,19 @@ def create_pwa_router(
             raise NotFoundException(f"Nothing at /s/{name}.")
         return _file(app_files.path(f"{REPLY_DIR}/{name}"), REVALIDATE)
 
+    # The public fault-report page (issue 13, seeds 003/004; server.intake): a page of its own
+    # like the reply page. A QR label opens /f#t=<token>, a receipt's follow link
+    # /f#follow=<secret>: both stay in the fragment, never sent in an address.
+    @get(["/f", "/f/"], include_in_schema=False)
+    async def report_page() -> Response[bytes]:
+        return _file(app_files.path(f"{REPORT_DIR}/index.html"), REVALIDATE)
+
+    @get("/f/{name:str}", include_in_schema=False)
+    async def report_asset(name: str) -> Response[bytes]:
+        if "/" in name or not name.endswith((".js", ".css")):
+            raise NotFoundException(f"Nothing at /f/{name}.")
+        return _file(app_files.path(f"{REPORT_DIR}/{name}"), REVALIDATE)
+
     @get("/{rel:path}", include_in_schema=False)
     async def fallback(request: Request[Any, Any, Any], rel: str) -> Response[bytes]:
         if rel.startswith("/api/") or rel == "/api":
@@ -256,5 +274,14 @@ def create_pwa_router(
 
     return Router(
         path="/",
-        route_handlers=[app_root, service_worker, versioned, reply_page, reply_asset, fallback],
+        route_handlers=[
+            app_root,
+            service_worker,
+            versioned,
+            reply_page,
+            reply_asset,
+            report_page,
+            report_asset,
+            fallback,
+        ],
     )

@@ -77,6 +77,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     booking_replies_per_address: int = 10
     booking_replies_global: int = 1000
     booking_reply_window_minutes: int = 15
+    # Fault reports without login (server.intake, the page /f): reports per client address,
+    # and from everyone, per window. A caretaker reports a few locks of a building from one
+    # connection; a flood from one address is cut off without holding back the others.
+    fault_reports_per_address: int = 10
+    fault_reports_global: int = 300
+    fault_report_window_minutes: int = 60
+    # The report form's token (the anti-automation check, server.intake.tokens): a report is
+    # accepted from this many seconds after the page was opened, for this many hours.
+    fault_report_min_seconds: int = 3
+    fault_report_form_hours: int = 24
     # The notification worker and the escalation job run inside the server; several instances
     # may all run them (claims keep each job done once). Off: this instance only serves HTTP.
     background_jobs: bool = True
@@ -165,6 +175,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise ConfigurationError(f"LOCKWORK_SHIFTS: {exc}") from exc
     _check_sms(settings)
     _check_booking(settings)
+    _check_intake(settings)
     if not settings.secret_key:
         settings = msgspec.structs.replace(settings, secret_key=_stored_secret_key(settings))
     if len(settings.secret_key) < MIN_SECRET_KEY_CHARS:
@@ -197,6 +208,22 @@ def _check_booking(settings: Settings) -> None:
     ):
         if getattr(settings, name) < 1:
             raise ConfigurationError(f"LOCKWORK_{name.upper()} must be 1 or more.")
+
+
+def _check_intake(settings: Settings) -> None:
+    for name in (
+        "fault_reports_per_address",
+        "fault_reports_global",
+        "fault_report_window_minutes",
+        "fault_report_form_hours",
+    ):
+        if getattr(settings, name) < 1:
+            raise ConfigurationError(f"LOCKWORK_{name.upper()} must be 1 or more.")
+    if not 0 <= settings.fault_report_min_seconds < settings.fault_report_form_hours * 3600:
+        raise ConfigurationError(
+            "LOCKWORK_FAULT_REPORT_MIN_SECONDS must be 0 or more and less than "
+            "LOCKWORK_FAULT_REPORT_FORM_HOURS in seconds."
+        )
 
 
 def _check_sms(settings: Settings) -> None:
