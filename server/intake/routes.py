@@ -12,7 +12,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from server.accounts.permissions import Principal
@@ -66,7 +66,9 @@ class PublicFaultReportController(Controller):
         services: Services,
         secret: Annotated[
             str | None,
-            Parameter(header=FOLLOW_HEADER, description="The follow link's secret", required=False),
+            HeaderParameter(
+                name=FOLLOW_HEADER, description="The follow link's secret", required=False
+            ),
         ] = None,
     ) -> Response[FollowOut]:
         """The report's status and the planner's answer. The secret travels in the
@@ -175,10 +177,10 @@ class QrLabelController(Controller):
         services: Services,
         # Optional, so that a caller without a login hears 401 first.
         lock_ids: Annotated[
-            list[UUID] | None, Parameter(query="lock_id", max_items=MAX_LABELS)
+            list[UUID] | None, QueryParameter(name="lock_id", max_items=MAX_LABELS)
         ] = None,
         customer_ids: Annotated[
-            list[UUID] | None, Parameter(query="customer_id", max_items=MAX_LABELS)
+            list[UUID] | None, QueryParameter(name="customer_id", max_items=MAX_LABELS)
         ] = None,
         organisation_id: UUID | None = None,
     ) -> Response[bytes]:

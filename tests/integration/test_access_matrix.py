@@ -243,6 +243,12 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
         "/api/auth/login",
         "/api/calendar/{feed:str}",
         "/api/public/booking-replies",
+        # Fault reports without login (issue 13): rate-limited, the form token, nothing about
+        # customers or locks in any answer; the follow link's secret is its only key
+        # (tests/integration/test_fault_reports.py).
+        "/api/public/fault-reports",
+        "/api/public/fault-reports/form",
+        "/api/public/fault-reports/follow",
     }
     covered = (
         set(READ_ROUTES)
@@ -316,6 +322,16 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "/api/booking/replies",
             "/api/booking/replies/{reply_id}/handled",
             "/api/orders/{order_id}/booking",
+            # Fault cases and QR labels (issue 13): every actor of this world, in
+            # tests/integration/test_fault_reports.py (test_who_sees_and_handles_cases_and_labels).
+            "/api/cases",
+            "/api/cases/{case_id}",
+            "/api/cases/{case_id}/photo",
+            "/api/cases/{case_id}/close",
+            "/api/cases/{case_id}/order",
+            "/api/qr-tokens",
+            "/api/qr-tokens/{token_id}",
+            "/api/qr-labels.pdf",
             # Areas, groups, rules, schedules, the battery rule (issue 13): every actor, in
             # tests/integration/test_routing_access.py.
             "/api/routing/areas",
@@ -357,6 +373,8 @@ async def test_every_api_route_is_in_this_matrix_or_public(client, world) -> Non
             "job_id",
             "letter_id",
             "reply_id",
+            "case_id",
+            "token_id",
             "area_id",
             "group_id",
             "rule_id",

@@ -38,6 +38,9 @@ PURE = (
     "server.locks.pairing_rules",
     "server.activity.shifts",
     "server.activity.next_step",
+    "server.intake.cases",
+    "server.intake.tokens",
+    "server.intake.labels",
     "lock_protocol*",
 )
 # What I/O looks like from an import: the web framework, the ORM and database drivers, the
