@@ -44,7 +44,7 @@ class PublicFaultReportController(Controller):
     path = "/api/public/fault-reports"
     tags = ["intake"]
 
-    @get("/form", cache_control=None)
+    @get("/form")
     async def form(self, services: Services) -> Response[FormTokenOut]:
         """The report form's token: a report is accepted with it after ``wait_seconds``."""
         return Response(FormTokenOut(**IntakeService(services).form()), headers=NO_STORE)

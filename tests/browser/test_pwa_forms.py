@@ -36,6 +36,7 @@ from tests.browser.harness import (
     new_phone,
     wait_for_service_worker,
 )
+from tests.browser.intake_helpers import case_of, public_report
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -287,6 +288,9 @@ FORMS = {
     "group": "the group form's error: no name",
     "schedule": "the schedule form's error: no name",
     "battery-rule": "the battery rule form's error: no threshold",
+    # Fault reports at the desk (issue 13): online forms of the case, kept on a data change.
+    "case-order": "the order form's error: no kind chosen",
+    "case-close": "the close form's error: no answer",
     # Administration (issue 11): online forms of screens that do not follow the store.
     "new-user": "the new-user form's error: no organisation chosen",
     "roles": "the roles form's error: no role",
@@ -311,6 +315,8 @@ KEPT_ON_DATA_CHANGE = {
     "group",
     "schedule",
     "battery-rule",
+    "case-order",
+    "case-close",
     "new-user",
     "roles",
     "password",
@@ -613,6 +619,24 @@ def test_every_form_of_the_app_submits_through_its_handler_after_a_refresh(
     assert_not_reloaded(page, server + "/desk/schedules")
     assert world.planner.get("/api/routing/battery-rule") is None
     covered.add("battery-rule")
+
+    # A fault report (issue 13): each form of the case refuses what is missing.
+    receipt = public_report(server, f"Formulär ({how}): låset piper")
+    url = f"{server}/desk/cases/{case_of(world, receipt['number'])['id']}"
+    page.goto(url)
+    expect(page.get_by_test_id("case-make-order")).to_be_visible()
+    mark_page(page)
+    form = refreshed(page, "case-order", how)
+    form.get_by_test_id("case-make-order").click()
+    expect(form.locator("#co-kind-error")).to_contain_text("Välj vilken typ")
+    assert_not_reloaded(page, url)
+    covered.add("case-order")
+    form = refreshed(page, "case-close", how)
+    form.get_by_test_id("case-close").click()
+    expect(form.get_by_test_id("case-close-error")).to_contain_text("Skriv svaret")
+    assert_not_reloaded(page, url)
+    covered.add("case-close")
+    assert case_of(world, receipt["number"])["status"] == "new"
     assert desk.errors == []
     context.close()
 

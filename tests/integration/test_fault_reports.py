@@ -554,3 +554,35 @@ async def test_a_sheet_of_labels(client, world, clock) -> None:
     assert other.status_code == 404
     nothing = await client.get("/api/qr-labels.pdf", headers=planner.headers)
     assert nothing.status_code == 400
+
+
+async def test_reports_at_the_same_moment_get_distinct_numbers_and_exact_limits(
+    proxied, clock
+) -> None:
+    """The number and the limits are decided one report at a time (SQLite's writer lock, an
+    advisory lock on PostgreSQL): reports sent all at once from one address get numbers 1..n
+    without a gap or a twin, and exactly the limit is taken."""
+    import asyncio
+
+    await make_world()
+    client = proxied
+    per_address = client.app.state["services"].settings.fault_reports_per_address
+    form = await form_token(client, clock)
+    answers = await asyncio.gather(
+        *(send_report(client, form, address="203.0.113.50") for _ in range(per_address + 15))
+    )
+    accepted = [a.json()["number"] for a in answers if a.status_code == 202]
+    assert sorted(a.status_code for a in answers) == [202] * per_address + [429] * 15
+    assert sorted(accepted) == [f"F-2026-{n:06d}" for n in range(1, per_address + 1)]
+
+
+async def test_the_report_page_is_served_apart_from_the_app(client) -> None:
+    page = await client.get("/f", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and 'src="/f/report.js"' in page.text
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    for name in ("report.js", "report.css"):
+        assert (await client.get(f"/f/{name}")).status_code == 200
+    for name in ("index.html", "..%2Fsw.js", "report.txt"):
+        assert (await client.get(f"/f/{name}")).status_code == 404, name
+    worker = (await client.get("/sw.js")).text
+    assert "/report/" not in worker and "/reply/" not in worker
