@@ -126,6 +126,10 @@ def test_the_installed_wheel_serves_the_app_and_migrates(tmp_path: Path) -> None
             rules = client.get(f"/v/{version.group(1)}/app/rules.js")
             assert rules.status_code == 200 and '"country":"SE"' in rules.text
             assert client.get("/sw.js").status_code == 200
+            # The public pages without login come with the wheel too (pyproject's package data).
+            for page, script in (("/s", "/s/reply.js"), ("/f", "/f/report.js")):
+                assert client.get(page, headers={"Accept": "text/html"}).status_code == 200, page
+                assert client.get(script).status_code == 200, script
     finally:
         process.terminate()
         try:
