@@ -1265,7 +1265,7 @@ export default {
   'follow.done.confirm': '{ref} is ready for the visit.',
   'follow.done.confirmation_sms': '{ref}: the confirmation SMS is on its way and the order is ready for the visit.',
   // Fault reports (issue 13, seeds 003/004): the cases from the public page /f, at the desk.
-  'nav.cases': 'Fault reports',
+  'nav.cases': 'Faults',
   'cases.title': 'Fault reports',
   'cases.intro': 'Fault reports from residents, relatives and caretakers, made on the web without logging in, sometimes from the QR label on the lock. Make an order from a report, or close it with an answer the reporter can read.',
   'cases.filter': 'Show fault reports',

@@ -1265,7 +1265,7 @@ export default {
   'follow.done.confirm': '{ref} är redo för besöket.',
   'follow.done.confirmation_sms': '{ref}: bekräftelse-sms:et skickas och ordern är redo för besöket.',
   // Fault reports (issue 13, seeds 003/004): the cases from the public page /f, at the desk.
-  'nav.cases': 'Felanmälningar',
+  'nav.cases': 'Felanmälan',
   'cases.title': 'Felanmälningar',
   'cases.intro': 'Felanmälningar från boende, anhöriga och fastighetsskötare, gjorda på webben utan inloggning, ibland från QR-etiketten på låset. Skapa en order av felanmälan, eller stäng den med ett svar som anmälaren kan läsa.',
   'cases.filter': 'Visa felanmälningar',
