@@ -43,8 +43,10 @@ class MyDay extends Screen {
   }
 
   queueView() {
-    if (!this.queue.length) return html`<section data-region="queue" data-testid="group-queue" hidden></section>`;
-    return html`<section data-region="queue" data-key="${this.queue.map((q) => q.order_id).join()}" data-testid="group-queue" aria-labelledby="queue-h">
+    // No data-region: a screen with regions only swaps those on a change, and the day's
+    // visits above must be drawn again when a sync brings them.
+    if (!this.queue.length) return html`<section data-testid="group-queue" hidden></section>`;
+    return html`<section data-testid="group-queue" aria-labelledby="queue-h">
       <h2 id="queue-h">${t('queue.title')}</h2>
       <p class="muted">${t('queue.help')}</p>
       <ul class="cards">${this.queue.map((q) => html`<li class="card" data-testid="queued-order">
