@@ -496,6 +496,8 @@ async def _demo_order(
     days_ago = rng.randint(0, 9) if status is not OrderStatus.DONE else rng.randint(3, 30)
     ordered_on = today - timedelta(days=days_ago)
     ordered_at = datetime.combine(ordered_on, time(9, rng.randint(0, 59)), LOCAL_ZONE)
+    # Made before nine in the morning, today's orders were placed a moment ago, not later today.
+    ordered_at = min(ordered_at, now - timedelta(minutes=30))
     fitter = next((f for f in fitters if customer.area in f.areas), fitters[0])
     placed = status is not OrderStatus.DRAFT
     assigned = status not in {OrderStatus.DRAFT, OrderStatus.ORDERED} or rng.random() < 0.5
