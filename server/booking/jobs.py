@@ -149,7 +149,7 @@ async def _run_job(services: Services, job: dict[str, Any]) -> None:
             if current is None or current["done"] >= len(current["order_ids"]):
                 break
             chunk = current["order_ids"][current["done"] : current["done"] + LETTERS_PER_DRAW]
-            rows = {str(r["id"]): r for r in await booking._rows(chunk)}
+            rows = {str(r["id"]): r for r in await booking.order_rows(chunk)}
             ready: dict[str, tuple[dict[str, Any], LetterFacts]] = {}
             refusals: dict[str, LockworkError] = {}
             for order_id in chunk:
@@ -235,7 +235,7 @@ async def run_booking_reminders(services: Services) -> int:
     for candidate in candidates:
         async with unit_of_work(services.engine):
             await booking.orders.lock([candidate["id"]])
-            row = await booking._row(candidate["id"])
+            row = await booking.order_row(candidate["id"])
             if row is None or row["status"] != OrderStatus.AWAITING_RESPONSE.value:
                 continue
             channel = BookingChannel(row["booking_channel"] or BookingChannel.LETTER.value)
@@ -249,7 +249,7 @@ async def run_booking_reminders(services: Services) -> int:
             await booking.queue_sms(
                 row, "booking_reminder", messages.booking_reminder_sms(letter_facts), letter_facts
             )
-            await booking._move(
+            await booking.move(
                 row,
                 Action.FOLLOW_UP_MANUALLY,
                 {},
@@ -278,7 +278,7 @@ async def run_appointment_reminders(services: Services) -> int:
         second=0,
         microsecond=0,
     )
-    rows = await booking._rows(
+    rows = await booking.order_rows(
         r["id"]
         for r in await WorkOrder.select(WorkOrder.id).where(
             (WorkOrder.status == OrderStatus.READY_FOR_EXECUTION.value)

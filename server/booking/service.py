@@ -73,9 +73,6 @@ LETTER_JOB_CLAIM_SECONDS = 15.0
 # How many times a letter is drawn again when its order changed while it was being drawn.
 LETTER_REDRAWS = 3
 
-LETTER_PATH_STATUSES = frozenset(
-    {OrderStatus.READY_TO_PRINT, OrderStatus.AWAITING_RESPONSE, OrderStatus.MANUAL_FOLLOWUP}
-)
 
 BOOKING_SELECT = (
     *ORDER_SELECT,
@@ -169,7 +166,7 @@ class BookingService:
                 f"{', '.join(too_long)}. Korta dem och försök igen.",
             )
 
-    async def _rows(self, order_ids: Iterable[Any]) -> list[dict[str, Any]]:
+    async def order_rows(self, order_ids: Iterable[Any]) -> list[dict[str, Any]]:
         ids = [str(i) for i in order_ids]
         if not ids:
             return []
@@ -181,8 +178,8 @@ class BookingService:
         by_id = {str(r["id"]): r for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def _row(self, order_id: Any) -> dict[str, Any] | None:
-        rows = await self._rows([order_id])
+    async def order_row(self, order_id: Any) -> dict[str, Any] | None:
+        rows = await self.order_rows([order_id])
         return rows[0] if rows else None
 
     def _require(
@@ -224,7 +221,7 @@ class BookingService:
             **extra,
         )
 
-    async def _move(
+    async def move(
         self,
         row: dict[str, Any],
         action: Action,
@@ -291,7 +288,7 @@ class BookingService:
         outcome = Outcome()
         async with unit_of_work(self.s.engine):
             await self.orders.lock(order_ids)
-            for row in await self._rows(order_ids):
+            for row in await self.order_rows(order_ids):
                 try:
                     self._require(principal, row, Action.LOCK_APPOINTMENT)
                     current = OrderStatus(row["status"])
@@ -301,7 +298,7 @@ class BookingService:
                     outcome.refused.append(refusal(row, error))
                     continue
                 code = await self._new_code()
-                await self._move(
+                await self.move(
                     row,
                     Action.LOCK_APPOINTMENT,
                     {
@@ -381,7 +378,7 @@ class BookingService:
         order_id = row["id"]
         async with unit_of_work(self.s.engine):
             await self.orders.lock([order_id])
-            fresh = await self._row(order_id)
+            fresh = await self.order_row(order_id)
             if fresh is None or fresh["version"] != row["version"]:
                 return None
             letter = BookingLetter(
@@ -395,7 +392,7 @@ class BookingService:
                 created_at=self.s.clock.now(),
             )
             await letter.save()
-            await self._move(
+            await self.move(
                 fresh,
                 Action.PRINT_LETTER,
                 {WorkOrder.booking_sent_at: self.s.clock.now()},
@@ -421,7 +418,7 @@ class BookingService:
         drawn (its version) and draws again if not.
         """
         for _ in range(LETTER_REDRAWS):
-            row = await self._row(order_id)
+            row = await self.order_row(order_id)
             letter_facts = self.letter_ready(row, principal)
             assert row is not None
             pdf = await asyncio.to_thread(render_letter, letter_facts)
@@ -583,7 +580,7 @@ class BookingService:
         outcome = Outcome()
         async with unit_of_work(self.s.engine):
             await self.orders.lock(order_ids)
-            for row in await self._rows(order_ids):
+            for row in await self.order_rows(order_ids):
                 try:
                     self._require(principal, row, Action.PRINT_LETTER)
                     transition(OrderStatus(row["status"]), Action.PRINT_LETTER, self._context(row))
@@ -595,7 +592,7 @@ class BookingService:
                 await self.queue_sms(
                     row, "booking_sms", messages.booking_sms(letter_facts), letter_facts
                 )
-                await self._move(
+                await self.move(
                     row,
                     Action.PRINT_LETTER,
                     {
@@ -638,7 +635,7 @@ class BookingService:
         ready_for_execution, together."""
         async with unit_of_work(self.s.engine):
             await self.orders.lock([order_id])
-            row = self._require(principal, await self._row(order_id), Action.CONFIRM)
+            row = self._require(principal, await self.order_row(order_id), Action.CONFIRM)
             if not (principal.is_admin or principal.has(Role.PLANNER)):
                 raise Forbidden(
                     "Only the fitters' planner sends the confirmation SMS.",
@@ -657,7 +654,7 @@ class BookingService:
             await self.queue_sms(
                 row, "confirmation", messages.confirmation_sms(letter_facts), letter_facts
             )
-            await self._move(
+            await self.move(
                 row,
                 Action.CONFIRM,
                 {},
@@ -683,7 +680,7 @@ class BookingService:
                 {WorkOrder.booking_code: None, WorkOrder.booking_sent_at: None}
             ).where(WorkOrder.id == order_id)
             return
-        row = await self._row(order_id)
+        row = await self.order_row(order_id)
         assert row is not None
         channel = BookingChannel(row_before["booking_channel"] or BookingChannel.LETTER.value)
         had_letter = await BookingLetter.exists().where(BookingLetter.order == order_id)
@@ -697,7 +694,7 @@ class BookingService:
             ).where(WorkOrder.id == order_id)
             return
         code = await self._new_code()
-        await self._move(
+        await self.move(
             row,
             Action.LOCK_APPOINTMENT,
             {
@@ -709,13 +706,13 @@ class BookingService:
             changes={"channel": channel.value, "rebooked": True},
         )
         if channel is BookingChannel.SMS:
-            row = await self._row(order_id)
+            row = await self.order_row(order_id)
             assert row is not None
             letter_facts = self.letter_facts(row)
             await self.queue_sms(
                 row, "booking_sms", messages.booking_sms(letter_facts), letter_facts
             )
-            await self._move(
+            await self.move(
                 row,
                 Action.PRINT_LETTER,
                 {WorkOrder.booking_sent_at: self.s.clock.now()},
@@ -823,7 +820,7 @@ class BookingService:
         matches = [
             r for r in rows if phones.to_e164_or_none(r["phone"] or "", self.country) == number
         ]
-        return await self._row(matches[0]["id"]) if len(matches) == 1 else None
+        return await self.order_row(matches[0]["id"]) if len(matches) == 1 else None
 
     async def record_reply(
         self,
@@ -863,13 +860,13 @@ class BookingService:
                     found = {"id": found_letter["order"]} if found_letter else None
                 if found is not None:
                     await self.orders.lock([found["id"]])
-                    row = await self._row(found["id"])
+                    row = await self.order_row(found["id"])
                     by_code = row is not None and row["booking_code"] == code
             elif channel == "sms" and sender:
                 row = await self._order_by_sender(sender)
                 if row is not None:
                     await self.orders.lock([row["id"]])
-                    row = await self._row(row["id"])
+                    row = await self.order_row(row["id"])
                     by_sender = row is not None
             outcome = "unmatched" if row is None else "not_awaiting"
             # An old code (its letter named an earlier time) is kept and moves nothing.
@@ -879,7 +876,7 @@ class BookingService:
                 confirm = by_code and meaning.answer is replies.Answer.CONFIRM
                 # Without its code a reply reaches a person, never the fitter's list.
                 action = Action.RECORD_REPLY if by_code else Action.FOLLOW_UP_MANUALLY
-                status = await self._move(
+                status = await self.move(
                     row,
                     action,
                     {WorkOrder.booking_reply: text},

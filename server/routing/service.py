@@ -12,7 +12,6 @@ from uuid import UUID
 from server.accounts.permissions import Principal, Role
 from server.accounts.tables import Organisation, User
 from server.context import Services
-from server.customers.tables import Customer
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.orders.tables import WorkOrder
 from server.routing import rules
@@ -432,21 +431,6 @@ class RoutingService:
         rule = await self.battery_rule(organisation)
         assert rule is not None
         return rule
-
-
-async def customer_facts(customer_id: Any) -> rules.Customer:
-    row = (
-        await Customer.select(Customer.area, Customer.postal_code, Customer.street_address)
-        .where(Customer.id == customer_id)
-        .first()
-    )
-    if row is None:
-        return rules.Customer()
-    return rules.Customer(
-        area=row["area"] or "",
-        postcode=row["postal_code"] or "",
-        street=row["street_address"] or "",
-    )
 
 
 class GroupQueue:

@@ -201,6 +201,7 @@ async def test_a_fitters_day_from_locking_to_reminders(settings, clock, fake_elk
                 "/api/public/booking-replies",
                 json={"code": code_of[web_other], "answer": "Passer ikke"},
             )
+            # A code of the right form that no order has (a typo, or a guess).
             unknown = await client.post(
                 "/api/public/booking-replies", json={"code": "XXX-XXX-XXX", "answer": "OK"}
             )
